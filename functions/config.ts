@@ -1,0 +1,185 @@
+/**
+ * The one configuration schema. The CDK app validates `context.budgetGuard` with it at synth time, and the
+ * guard validates `BUDGET_GUARD_CONFIG` (Lambda) or `--config` (CLI) with it at start. Every problem is
+ * reported with its JSON path; required values have no defaults.
+ */
+import * as z from 'zod/mini';
+import { formatIssues } from './validation.ts';
+
+export const ALERT_KINDS = [
+  'budget',
+  'forecast',
+  'tier-cap',
+  'daily-quota',
+  'balance',
+  'tier-change',
+  'anomaly',
+  'guard-error',
+  'digest',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const ID_PATTERN = /^[a-z0-9-]{1,40}$/;
+
+const percent = z
+  .number({ error: 'expected a percentage (a number from 1 to 100)' })
+  .check(
+    z.gt(0, { error: 'a threshold must be greater than 0 (it is a percentage of the limit)' }),
+    z.lte(100, { error: 'a threshold must be at most 100 (it is a percentage of the limit)' }),
+  );
+
+/** Thresholds: percentages in (0, 100], at least one, no repeats. Stored sorted ascending. */
+const thresholds = z.pipe(
+  z
+    .array(percent)
+    .check(
+      z.minLength(1, { error: 'needs at least one threshold, e.g. [80, 100]' }),
+      z.refine((list) => new Set(list).size === list.length, { error: 'thresholds must not repeat' }),
+    ),
+  z.transform((list) => [...list].sort((a, b) => a - b)),
+);
+
+const positiveAmount = z.number().check(z.gt(0, { error: 'a limit must be greater than 0' }));
+
+const limitSchema = z.union(
+  [z.strictObject({ credits: positiveAmount }), z.strictObject({ usd: positiveAmount })],
+  { error: 'limit takes exactly one of {"credits": N} or {"usd": N}' },
+);
+
+const budgetSchema = z
+  .strictObject({
+    id: z.string().check(z.regex(ID_PATTERN, { error: 'an id is 1–40 characters of a-z, 0-9 and -' })),
+    period: z.enum(['day', 'month'], { error: 'period must be "day" or "month"' }),
+    model: z.optional(z.string().check(z.minLength(1))),
+    limit: limitSchema,
+    thresholds,
+    forecast: z.optional(z.boolean()),
+  })
+  .check(
+    z.refine((b) => !(b.forecast && b.period !== 'month'), {
+      error: 'forecast is only available for month budgets',
+      path: ['forecast'],
+    }),
+  );
+
+const lowBalanceSchema = z
+  .strictObject({
+    credits: z.optional(z.number().check(z.gte(0))),
+    days: z.optional(z.number().check(z.gt(0))),
+  })
+  .check(
+    z.refine((b) => b.credits !== undefined || b.days !== undefined, {
+      error: 'lowBalance needs "credits", "days" or both',
+    }),
+  );
+
+const organizationSchema = z
+  .strictObject({
+    id: z.string().check(z.regex(ID_PATTERN, { error: 'an organization id is 1–40 characters of a-z, 0-9 and -' })),
+    name: z.string().check(z.minLength(1), z.maxLength(60)),
+    apiKeySecretName: z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { error: 'not a valid Secrets Manager secret name' })),
+    budgets: z._default(z.array(budgetSchema), []),
+    lowBalance: z.optional(lowBalanceSchema),
+  })
+  .check(
+    z.refine((o) => new Set(o.budgets.map((b) => b.id)).size === o.budgets.length, {
+      error: 'budget ids must be unique within an organization',
+      path: ['budgets'],
+    }),
+  );
+
+const SCHEDULE_PATTERN = /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+
+const subscriptionSchema = z.strictObject({
+  email: z.email({ error: 'not a valid email address' }),
+  kinds: z
+    .array(z.enum(ALERT_KINDS, { error: `kinds are ${ALERT_KINDS.join(', ')}` }))
+    .check(z.minLength(1)),
+  severities: z.optional(z.array(z.enum(SEVERITIES)).check(z.minLength(1))),
+});
+
+export const configSchema = z
+  .strictObject({
+    organizations: z.array(organizationSchema).check(z.minLength(1, { error: 'configure at least one organization' })),
+    tierCapThresholds: z._default(thresholds, [80, 95, 100]),
+    dailyQuotaThresholds: z._default(thresholds, [80, 100]),
+    usdPerCredit: z._default(z.number().check(z.gt(0)), 0.01),
+    schedule: z._default(
+      z.string().check(
+        z.regex(SCHEDULE_PATTERN, {
+          error: 'schedule must be an EventBridge expression such as "rate(1 hour)", "rate(15 minutes)" or "cron(0 * * * ? *)"',
+        }),
+      ),
+      'rate(1 hour)',
+    ),
+    digest: z._default(
+      z.strictObject({ hourUtc: z.number().check(z.int(), z.gte(0), z.lte(23)) }),
+      { hourUtc: 8 },
+    ),
+    anomaly: z._default(
+      z.strictObject({
+        multiple: z._default(z.number().check(z.gt(1)), 3),
+        floorCredits: z._default(z.number().check(z.gte(0)), 1000),
+      }),
+      { multiple: 3, floorCredits: 1000 },
+    ),
+    subscriptions: z._default(z.array(subscriptionSchema), []),
+  })
+  .check(
+    z.refine((c) => new Set(c.organizations.map((o) => o.id)).size === c.organizations.length, {
+      error: 'organization ids must be unique',
+      path: ['organizations'],
+    }),
+  );
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type OrganizationConfig = Config['organizations'][number];
+export type BudgetConfig = OrganizationConfig['budgets'][number];
+export type Subscription = Config['subscriptions'][number];
+
+/** Thrown when configuration does not match the schema; `problems` has one line per issue. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Validates a parsed config document. `source` names where it came from in the error
+ * (e.g. "cdk.json context.budgetGuard").
+ * @throws ConfigError listing every problem by JSON path.
+ */
+export function parseConfig(input: unknown, source: string): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(source, formatIssues(result.error.issues));
+  return result.data;
+}
+
+/**
+ * Parses config JSON text (from an environment variable or a file).
+ * @throws ConfigError when the text is not JSON or the document is invalid.
+ */
+export function parseConfigText(text: string, source: string): Config {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(source, [`$: not valid JSON (${(error as Error).message})`]);
+  }
+  return parseConfig(doc, source);
+}
+
+/** Converts a budget limit to credits. */
+export function limitInCredits(limit: BudgetConfig['limit'], usdPerCredit: number): number {
+  return 'credits' in limit ? limit.credits : Math.round((limit.usd / usdPerCredit) * 1e6) / 1e6;
+}

@@ -1,0 +1,171 @@
+/**
+ * The guard's domain vocabulary and the ports its adapters implement. Nothing here imports an SDK.
+ * Dates are UTC calendar days written `YYYY-MM-DD`; amounts are Runway credits (net, may be negative).
+ */
+import type { AlertKind, Severity } from '../config.ts';
+
+/** Limits and today's use of one model, as Runway reports them. `null` limits mean unlimited. */
+export interface ModelState {
+  readonly maxConcurrentGenerations: number | null;
+  readonly maxDailyGenerations: number | null;
+  /** Generations run in Runway's last day window; 0 when Runway does not list the model. */
+  readonly dailyGenerations: number;
+}
+
+/** `GET /v1/organization`, validated and flattened. */
+export interface OrganizationDetails {
+  readonly creditBalance: number;
+  /** Credits the tier may buy in 30 days. */
+  readonly maxMonthlyCreditSpend: number;
+  /** Every model that appears in the tier or in today's usage. */
+  readonly models: Readonly<Record<string, ModelState>>;
+}
+
+/** Net credits of one UTC day, per model. */
+export interface UsageDay {
+  readonly date: string;
+  readonly credits: Readonly<Record<string, number>>;
+  readonly totalCredits: number;
+}
+
+/** `POST /v1/organization/usage` for `[startDate, beforeDate)`, validated. Days with no usage are absent. */
+export interface UsageReport {
+  readonly startDate: string;
+  readonly beforeDate: string;
+  readonly days: readonly UsageDay[];
+}
+
+/** The stored picture of an organization on one UTC day (the latest run of that day wins). */
+export interface Snapshot {
+  readonly orgId: string;
+  readonly date: string;
+  readonly fetchedAt: string;
+  readonly creditBalance: number;
+  readonly maxMonthlyCreditSpend: number;
+  readonly models: Readonly<Record<string, ModelState>>;
+  readonly monthToDateCredits: number;
+  readonly rolling30dCredits: number;
+  readonly forecastMonthCredits: number | null;
+}
+
+export type StatusState = 'ok' | 'warn' | 'critical';
+
+/** An open low-balance episode: the balance alert re-arms only after it closes. */
+export interface BalanceEpisode {
+  /** The period key the episode's alert was recorded under (UTC `YYYY-MM-DDTHH`). */
+  readonly since: string;
+}
+
+export interface OrgStatus {
+  readonly orgId: string;
+  readonly state: StatusState;
+  readonly reasons: readonly string[];
+  readonly updatedAt: string;
+  readonly lastSuccessAt: string;
+  /** When the organization's history was first backfilled; absent before the first successful cycle. */
+  readonly backfilledAt?: string | undefined;
+  readonly balanceEpisode?: BalanceEpisode | undefined;
+}
+
+/** A rendered notification, ready to publish. */
+export interface Message {
+  /** ≤ 100 characters, names the organization and the figure. */
+  readonly subject: string;
+  /** Plain text for email. */
+  readonly text: string;
+  /** Every figure, for machine subscribers (sent as the JSON body). */
+  readonly json: Readonly<Record<string, unknown>>;
+  readonly attributes: {
+    readonly kind: AlertKind;
+    readonly severity: Severity;
+    readonly org: string;
+    readonly rule: string;
+  };
+}
+
+/** One alert a rule raised; `key` identifies it in the ledger. */
+export interface Alert {
+  readonly kind: AlertKind;
+  readonly rule: string;
+  /** The period it fires once per, e.g. `2026-11`, `2026-11-22`, `2026-11-22T08`. */
+  readonly period: string;
+  /** Threshold %, `critical`, `info`, … */
+  readonly level: string;
+  readonly severity: Severity;
+  /** Ledger levels this alert also covers (lower thresholds crossed in the same run). */
+  readonly covers: readonly string[];
+  readonly message: Message;
+}
+
+/** `ALERT#<kind>#<rule>#<period>#<level>` without the prefix. */
+export function alertKey(alert: Pick<Alert, 'kind' | 'rule' | 'period' | 'level'>): string {
+  return `${alert.kind}#${alert.rule}#${alert.period}#${alert.level}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ports
+
+export interface UsageRange {
+  /** Inclusive, `YYYY-MM-DD`. */
+  readonly startDate: string;
+  /** Exclusive, `YYYY-MM-DD`, at most 90 days after `startDate`. */
+  readonly beforeDate: string;
+}
+
+/** Reads one organization from Runway. Implementations throw `RunwayError` subclasses. */
+export interface RunwayPort {
+  fetchOrganization(): Promise<OrganizationDetails>;
+  fetchUsage(range: UsageRange): Promise<UsageReport>;
+}
+
+export type ClaimResult = 'claimed' | 'sent' | 'leased';
+
+export interface PendingAlert {
+  readonly key: string;
+  readonly message: Message;
+}
+
+/** The DynamoDB table, as the guard uses it. */
+export interface StorePort {
+  /** Stored usage days in `[from, to]` inclusive, ascending. */
+  getUsage(orgId: string, from: string, to: string): Promise<UsageDay[]>;
+  /** Stored snapshots in `[from, to]` inclusive, ascending. */
+  getSnapshots(orgId: string, from: string, to: string): Promise<Snapshot[]>;
+  /** The newest snapshot on or before `date`, if any. */
+  getLatestSnapshot(orgId: string, onOrBefore: string): Promise<Snapshot | undefined>;
+  getStatus(orgId: string): Promise<OrgStatus | undefined>;
+  /**
+   * Writes changed usage days, the day's snapshot and the status together, in as few batched requests
+   * as possible. Either call succeeds or throws; partial batches are retried inside.
+   */
+  saveCycle(input: {
+    readonly orgId: string;
+    readonly usage: readonly UsageDay[];
+    readonly snapshot?: Snapshot | undefined;
+    readonly status?: OrgStatus | undefined;
+  }): Promise<{ writeRequests: number }>;
+  /**
+   * Creates the ledger item `pending` with a lease, if it is absent or `pending` with an expired lease.
+   * Stores the message so a later run can deliver it. Returns `sent` when it was already delivered (or
+   * covered) and `leased` when another run holds a live lease on it.
+   */
+  claimAlert(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly message: Message;
+    readonly now: Date;
+    readonly leaseMs: number;
+    readonly expiresAt: Date;
+  }): Promise<ClaimResult>;
+  /** Marks a claimed alert `sent` with the SNS MessageId. */
+  markAlertSent(input: { readonly orgId: string; readonly key: string; readonly messageId: string; readonly sentAt: Date }): Promise<void>;
+  /** Records ledger keys as covered by a higher alert of the same run (`sent`, no message) when absent. */
+  recordCovered(input: { readonly orgId: string; readonly keys: readonly string[]; readonly coveredBy: string; readonly expiresAt: Date }): Promise<void>;
+  /** Ledger items still `pending` whose lease expired before `now` (crashed or failed runs). */
+  listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
+}
+
+/** Publishes a message; returns the transport's message id. */
+export interface NotifierPort {
+  publish(message: Message): Promise<string>;
+}
