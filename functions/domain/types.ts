@@ -64,6 +64,8 @@ export interface OrgStatus {
   readonly lastSuccessAt: string;
   /** When the organization's history was first backfilled; absent before the first successful cycle. */
   readonly backfilledAt?: string | undefined;
+  /** First UTC day the stored usage history covers (the backfill's start). */
+  readonly historyStart?: string | undefined;
   readonly balanceEpisode?: BalanceEpisode | undefined;
 }
 

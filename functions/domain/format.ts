@@ -1,0 +1,99 @@
+/** Number, money and date formatting for messages and reports: fixed, locale-independent output. */
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** `1234567.8` → `1,234,567.8` (digits after the point kept as given). */
+function group(intPart: string): string {
+  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Whole number with thousands separators; fractional credits keep up to 2 decimals. */
+export function formatNumber(value: number, decimals?: number): string {
+  const negative = value < 0;
+  const abs = Math.abs(value);
+  const fixed = decimals === undefined ? String(Math.round(abs * 100) / 100) : abs.toFixed(decimals);
+  const [int = '0', frac] = fixed.split('.');
+  const body = frac ? `${group(int)}.${frac}` : group(int);
+  return negative && Number(fixed) !== 0 ? `-${body}` : body;
+}
+
+/** `412,345 credits` (`1 credit`). */
+export function formatCredits(credits: number): string {
+  return `${formatNumber(credits)} ${Math.abs(credits) === 1 ? 'credit' : 'credits'}`;
+}
+
+/** Dollars to the cent: `$4,123.45`, `-$6.00`. */
+export function formatUsd(credits: number, usdPerCredit: number): string {
+  const usd = Math.round(credits * usdPerCredit * 100) / 100;
+  return `${usd < 0 ? '-' : ''}$${formatNumber(Math.abs(usd), 2)}`;
+}
+
+/** `$4,123.45 (412,345 credits)`. */
+export function formatMoney(credits: number, usdPerCredit: number): string {
+  return `${formatUsd(credits, usdPerCredit)} (${formatCredits(credits)})`;
+}
+
+/** Percent with one decimal below 10 and whole above, never rounded up across a threshold. */
+export function formatPercent(percent: number): string {
+  if (!Number.isFinite(percent)) return '—';
+  const floored = percent < 10 ? Math.floor(percent * 10) / 10 : Math.floor(percent);
+  return `${formatNumber(floored)}%`;
+}
+
+/** `2026-11` → `November 2026`. */
+export function formatMonth(month: string): string {
+  return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
+}
+
+/** `2026-11-22` → `Sun 22 Nov 2026`. */
+export function formatDate(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]?.slice(0, 3)} ${d.getUTCFullYear()}`;
+}
+
+/** `2026-11-22T08:05:12.000Z` → `2026-11-22 08:05 UTC`. */
+export function formatInstant(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** Pads a table: the first column left-aligned, the rest right-aligned. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    indent +
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+const BARS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/** A text sparkline; negative days (refunds) draw as the lowest bar. */
+export function sparkline(values: readonly number[]): string {
+  const max = Math.max(0, ...values);
+  if (max === 0) return BARS[0]?.repeat(values.length) ?? '';
+  return values.map((v) => BARS[Math.max(0, Math.min(7, Math.round((Math.max(0, v) / max) * 7)))]).join('');
+}
+
+/** Limits Runway reports as `null` are unlimited. */
+export function formatLimit(limit: number | null | 'absent'): string {
+  if (limit === null) return 'unlimited';
+  if (limit === 'absent') return 'not offered';
+  return formatNumber(limit);
+}

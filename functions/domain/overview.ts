@@ -1,0 +1,129 @@
+/**
+ * The organization overview: every figure the terminal report and the daily digest show, computed once
+ * from the same inputs as the rules.
+ */
+import { limitInCredits } from '../config.ts';
+import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
+import { forecastMonth, type MonthForecast, roundCredits, spendBetween, spendOn } from './figures.ts';
+import { evaluateBalance, type RuleInput } from './rules.ts';
+
+export interface ModelRow {
+  readonly model: string;
+  readonly maxConcurrentGenerations: number | null;
+  readonly maxDailyGenerations: number | null;
+  readonly usedToday: number;
+  /** Generations left today; null when unlimited. */
+  readonly remaining: number | null;
+  /** Percent of the daily limit used; null when unlimited. */
+  readonly percent: number | null;
+}
+
+export interface BudgetRow {
+  readonly id: string;
+  readonly period: 'day' | 'month';
+  readonly model?: string | undefined;
+  readonly limitCredits: number;
+  readonly spent: number;
+  readonly percent: number;
+  /** Month-end projection for month budgets (when history allows). */
+  readonly projected?: number | undefined;
+}
+
+export interface Overview {
+  readonly orgId: string;
+  readonly orgName: string;
+  readonly today: string;
+  readonly usdPerCredit: number;
+  readonly creditBalance: number;
+  readonly maxMonthlyCreditSpend: number;
+  /** Credits used over the last 30 days (today and the 29 before). */
+  readonly used30d: number;
+  readonly capPercent: number;
+  readonly monthToDate: number;
+  readonly forecast?: MonthForecast | undefined;
+  readonly balance: ReturnType<typeof evaluateBalance>;
+  readonly models: readonly ModelRow[];
+  /** The last 7 days (today last) by model, largest spender first. */
+  readonly recent: {
+    readonly dates: readonly string[];
+    readonly rows: readonly { readonly model: string; readonly credits: readonly number[] }[];
+    readonly totals: readonly number[];
+  };
+  readonly budgets: readonly BudgetRow[];
+  readonly comparison: {
+    readonly yesterday: { readonly date: string; readonly credits: number };
+    readonly dayBefore: { readonly date: string; readonly credits: number };
+    readonly sameDayLastWeek: { readonly date: string; readonly credits: number };
+  };
+  /** Daily spend of the 14 complete days before today. */
+  readonly last14: { readonly from: string; readonly values: readonly number[] };
+}
+
+export function computeOverview(input: RuleInput): Overview {
+  const today = utcDate(input.now);
+  const { usage, details, config } = input;
+  const used30d = spendBetween(usage, addDays(today, -29), today);
+  const models: ModelRow[] = Object.entries(details.models)
+    .map(([model, m]) => ({
+      model,
+      maxConcurrentGenerations: m.maxConcurrentGenerations,
+      maxDailyGenerations: m.maxDailyGenerations,
+      usedToday: m.dailyGenerations,
+      remaining: m.maxDailyGenerations === null ? null : Math.max(0, m.maxDailyGenerations - m.dailyGenerations),
+      percent:
+        m.maxDailyGenerations === null || m.maxDailyGenerations <= 0
+          ? null
+          : (m.dailyGenerations / m.maxDailyGenerations) * 100,
+    }))
+    .sort((a, b) => (b.percent ?? -1) - (a.percent ?? -1) || a.model.localeCompare(b.model));
+
+  const dates = dateRange(addDays(today, -6), today);
+  const modelNames = new Set<string>();
+  for (const d of dates) for (const m of Object.keys(usage.get(d)?.credits ?? {})) modelNames.add(m);
+  const rows = [...modelNames]
+    .map((model) => ({ model, credits: dates.map((d) => spendOn(usage, d, model)) }))
+    .sort((a, b) => sum(b.credits) - sum(a.credits) || a.model.localeCompare(b.model));
+
+  const budgets: BudgetRow[] = input.org.budgets.map((b) => {
+    const from = b.period === 'day' ? today : startOfMonth(today);
+    const spent = spendBetween(usage, from, today, b.model);
+    const limitCredits = limitInCredits(b.limit, config.usdPerCredit);
+    return {
+      id: b.id,
+      period: b.period,
+      model: b.model,
+      limitCredits,
+      spent,
+      percent: limitCredits > 0 ? (spent / limitCredits) * 100 : 0,
+      projected: b.period === 'month' ? forecastMonth(usage, today, input.historyStart, b.model)?.projected : undefined,
+    };
+  });
+
+  const at = (offset: number) => {
+    const date = addDays(today, offset);
+    return { date, credits: spendOn(usage, date) };
+  };
+  const last14From = addDays(today, -14);
+  return {
+    orgId: input.org.id,
+    orgName: input.org.name,
+    today,
+    usdPerCredit: config.usdPerCredit,
+    creditBalance: details.creditBalance,
+    maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
+    used30d,
+    capPercent: details.maxMonthlyCreditSpend > 0 ? (used30d / details.maxMonthlyCreditSpend) * 100 : 0,
+    monthToDate: spendBetween(usage, startOfMonth(today), today),
+    forecast: forecastMonth(usage, today, input.historyStart),
+    balance: evaluateBalance(input),
+    models,
+    recent: { dates, rows, totals: dates.map((d) => spendOn(usage, d)) },
+    budgets,
+    comparison: { yesterday: at(-1), dayBefore: at(-2), sameDayLastWeek: at(-8) },
+    last14: { from: last14From, values: dateRange(last14From, addDays(today, -1)).map((d) => spendOn(usage, d)) },
+  };
+}
+
+function sum(values: readonly number[]): number {
+  return roundCredits(values.reduce((a, b) => a + b, 0));
+}
