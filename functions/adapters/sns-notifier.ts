@@ -1,0 +1,185 @@
+/**
+ * Publishes rendered notifications to the guard's SNS topic.
+ *
+ * One Publish per message, `MessageStructure: 'json'`: email subscribers get the plain text, machine
+ * subscribers (sqs, lambda, http/https, firehose, email-json) get the JSON body. The four message attributes
+ * `kind`, `severity`, `org` and `rule` drive the subscriptions' filter policies.
+ */
+import {
+  type MessageAttributeValue,
+  PublishCommand,
+  SNSClient,
+  type SNSClientConfig,
+} from '@aws-sdk/client-sns';
+import type { Message, NotifierPort } from '../domain/types.ts';
+
+/** SNS accepts subjects up to 100 characters (AWS enforces ≤ 100 even though its docs say "less than"). */
+export const SNS_SUBJECT_MAX_CHARS = 100;
+
+/** SNS's message size limit: the Message plus every attribute's name, data type and value, in UTF-8 bytes. */
+export const SNS_MAX_MESSAGE_BYTES = 262_144;
+
+const ELLIPSIS = '…';
+
+/** Line and paragraph breaks, tabs and other whitespace runs: collapsed to one space. */
+const WHITESPACE_RUN = /[\s\u2028\u2029]+/gu;
+/** Control characters (C0, DEL, C1) and lone surrogates, which are not valid UTF-8. */
+const FORBIDDEN = /[\p{Cc}\p{Cs}]/gu;
+/** A subject must begin with a letter, a number or punctuation (ASCII punctuation includes `$`, `+`, `<` …). */
+const VALID_FIRST = /^[\p{L}\p{N}\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]/u;
+
+/**
+ * Makes `subject` acceptable to SNS: UTF-8 text on one line, without control characters, beginning with a
+ * letter, number or punctuation mark, at most {@link SNS_SUBJECT_MAX_CHARS} characters. A longer subject is cut
+ * on a code-point boundary and ends with "…". Returns `''` when nothing printable is left.
+ */
+export function sanitizeSubject(subject: string): string {
+  let clean = subject.replace(WHITESPACE_RUN, ' ').replace(FORBIDDEN, '').trim();
+  while (clean.length > 0 && !VALID_FIRST.test(clean)) {
+    clean = clean.slice(String.fromCodePoint(clean.codePointAt(0) ?? 0).length).trimStart();
+  }
+  // `length` counts UTF-16 units, which is never fewer than characters: the cap holds however SNS counts.
+  if (clean.length <= SNS_SUBJECT_MAX_CHARS) return clean;
+  let cut = '';
+  for (const char of clean) {
+    if (cut.length + char.length + ELLIPSIS.length > SNS_SUBJECT_MAX_CHARS) break;
+    cut += char;
+  }
+  return `${cut.trimEnd()}${ELLIPSIS}`;
+}
+
+/** The SNS Publish failed, or answered without a MessageId. The alert stays pending; the next run retries. */
+export class SnsPublishError extends Error {
+  override name = 'SnsPublishError';
+  constructor(
+    readonly topicArn: string,
+    readonly subject: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The message exceeds SNS's 256 KiB limit; SNS would reject it. Retrying will not help. */
+export class SnsMessageTooLargeError extends Error {
+  override name = 'SnsMessageTooLargeError';
+  constructor(
+    readonly topicArn: string,
+    readonly subject: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `Notification "${subject}" for ${topicArn} is ${bytes} bytes; SNS accepts at most ${SNS_MAX_MESSAGE_BYTES} ` +
+        '(message plus attributes). Shorten its text or JSON body.',
+    );
+  }
+}
+
+export interface SnsNotifierOptions {
+  readonly client: SNSClient;
+  readonly topicArn: string;
+}
+
+/** Builds an SNS client; region, credentials and `AWS_ENDPOINT_URL_SNS` come from the SDK's usual chain. */
+export function createSnsClient(config: SNSClientConfig = {}): SNSClient {
+  return new SNSClient(config);
+}
+
+export class SnsNotifier implements NotifierPort {
+  readonly #client: SNSClient;
+  readonly #topicArn: string;
+
+  constructor(options: SnsNotifierOptions) {
+    if (options.topicArn.trim() === '') throw new TypeError('SnsNotifier needs a topic ARN');
+    this.#client = options.client;
+    this.#topicArn = options.topicArn;
+  }
+
+  /**
+   * Publishes `message` and returns SNS's MessageId.
+   * @throws SnsMessageTooLargeError before sending when the message would exceed SNS's size limit.
+   * @throws SnsPublishError when SNS rejects the publish (the SDK error is its `cause`) or returns no MessageId.
+   */
+  async publish(message: Message): Promise<string> {
+    const subject = sanitizeSubject(message.subject) || fallbackSubject(message);
+    const body = JSON.stringify(message.json);
+    const text = message.text;
+    const structured = JSON.stringify({
+      default: text,
+      email: text,
+      'email-json': body,
+      sqs: body,
+      lambda: body,
+      https: body,
+      http: body,
+      firehose: body,
+    });
+    const attributes = toMessageAttributes(message);
+
+    const bytes = sizeInBytes(structured, attributes);
+    if (bytes > SNS_MAX_MESSAGE_BYTES) throw new SnsMessageTooLargeError(this.#topicArn, subject, bytes);
+
+    let messageId: string | undefined;
+    try {
+      const output = await this.#client.send(
+        new PublishCommand({
+          TopicArn: this.#topicArn,
+          Subject: subject,
+          MessageStructure: 'json',
+          Message: structured,
+          MessageAttributes: attributes,
+        }),
+      );
+      messageId = output.MessageId;
+    } catch (error) {
+      throw new SnsPublishError(
+        this.#topicArn,
+        subject,
+        `SNS Publish to ${this.#topicArn} failed for "${subject}": ${describe(error)}`,
+        { cause: error },
+      );
+    }
+    if (messageId === undefined || messageId === '') {
+      throw new SnsPublishError(
+        this.#topicArn,
+        subject,
+        `SNS Publish to ${this.#topicArn} returned no MessageId for "${subject}"; delivery is unconfirmed`,
+      );
+    }
+    return messageId;
+  }
+}
+
+/** Used only when the rendered subject has nothing printable left; SNS needs a non-empty subject. */
+function fallbackSubject(message: Message): string {
+  return sanitizeSubject(
+    `Runway Budget Guard: ${message.attributes.kind} alert for ${message.attributes.org}`,
+  );
+}
+
+function toMessageAttributes(message: Message): Record<string, MessageAttributeValue> {
+  const attributes: Record<string, string> = { ...message.attributes };
+  const result: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    // SNS rejects empty attribute values; an empty org or rule is a rendering bug, so say so here.
+    if (value === '')
+      throw new TypeError(`Notification "${message.subject}" has an empty "${name}" attribute`);
+    result[name] = { DataType: 'String', StringValue: value };
+  }
+  return result;
+}
+
+function sizeInBytes(structured: string, attributes: Record<string, MessageAttributeValue>): number {
+  let bytes = Buffer.byteLength(structured, 'utf8');
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType ?? '', 'utf8');
+    bytes += Buffer.byteLength(value.StringValue ?? '', 'utf8');
+  }
+  return bytes;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
