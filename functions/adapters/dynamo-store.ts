@@ -1,0 +1,608 @@
+/**
+ * The guard's one DynamoDB table (see DESIGN.md, "DynamoDB: one table"). Every item of an organization shares
+ * `pk = ORG#<orgId>`; the sort key tells the kind:
+ *
+ * - `SNAPSHOT#<YYYY-MM-DD>`: the day's snapshot (the latest run of the day overwrites it).
+ * - `USAGE#<YYYY-MM-DD>`: net credits of one UTC day, rewritten when Runway restates it.
+ * - `ALERT#<kind>#<rule>#<period>#<level>`: the alert ledger that makes delivery exactly-once-per-period.
+ * - `STATUS`: the organization's current state.
+ *
+ * Each item also carries `type` (`snapshot`, `usage`, `alert`, `status`) for analysts. Items are mapped back to
+ * the domain types field by field, so no key or bookkeeping attribute leaks into what the guard sees.
+ */
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  ClaimResult,
+  Message,
+  ModelState,
+  OrgStatus,
+  PendingAlert,
+  Snapshot,
+  StorePort,
+  UsageDay,
+} from '../domain/types.ts';
+
+/** BatchWriteItem accepts at most 25 requests. */
+const BATCH_SIZE = 25;
+const DEFAULT_MAX_BATCH_ATTEMPTS = 5;
+const DEFAULT_RETRY_BASE_DELAY_MS = 25;
+
+const SK = {
+  snapshot: (date: string) => `SNAPSHOT#${date}`,
+  usage: (date: string) => `USAGE#${date}`,
+  alert: (key: string) => `ALERT#${key}`,
+  status: 'STATUS',
+} as const;
+const ALERT_PREFIX = 'ALERT#';
+/** Sorts before every real date, so `BETWEEN` from here reaches the oldest snapshot. */
+const FIRST_SNAPSHOT_SK = SK.snapshot('0000-00-00');
+
+export type ItemType = 'snapshot' | 'usage' | 'alert' | 'status';
+
+/** Some writes of a `saveCycle` stayed unprocessed after every attempt; the cycle must fail. */
+export class UnprocessedWritesError extends Error {
+  override name = 'UnprocessedWritesError';
+  constructor(
+    readonly tableName: string,
+    /** Sort keys of the items that were not written. */
+    readonly unwrittenKeys: readonly string[],
+    readonly attempts: number,
+  ) {
+    super(
+      `DynamoDB left ${unwrittenKeys.length} write(s) to ${tableName} unprocessed after ${attempts} attempts: ${unwrittenKeys
+        .slice(0, 5)
+        .join(', ')}${unwrittenKeys.length > 5 ? ', …' : ''}`,
+    );
+  }
+}
+
+/** `markAlertSent` found no ledger item to mark: it was never claimed (or expired). */
+export class AlertNotClaimedError extends Error {
+  override name = 'AlertNotClaimedError';
+  constructor(
+    readonly orgId: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`No ledger item ${SK.alert(key)} for organization ${orgId} to mark sent`, options);
+  }
+}
+
+/** A snapshot or status handed to `saveCycle` belongs to another organization than the one being saved. */
+export class OrgMismatchError extends Error {
+  override name = 'OrgMismatchError';
+  constructor(expected: string, found: string, what: string) {
+    super(`saveCycle for organization ${expected} was given a ${what} of organization ${found}`);
+  }
+}
+
+export interface DynamoStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Attempts per BatchWriteItem chunk, the first included, before `saveCycle` throws. Default 5. */
+  readonly maxBatchAttempts?: number;
+  /** First backoff before resending unprocessed items; doubles each attempt. Default 25 ms. */
+  readonly retryBaseDelayMs?: number;
+}
+
+/** `StorePort.saveCycle`'s input, plus when the usage was fetched (stored on every usage item). */
+export interface SaveCycleInput {
+  readonly orgId: string;
+  readonly usage: readonly UsageDay[];
+  readonly snapshot?: Snapshot | undefined;
+  readonly status?: OrgStatus | undefined;
+  /** Stored as the usage items' `fetchedAt`; defaults to the snapshot's `fetchedAt`, then the status's `updatedAt`. */
+  readonly fetchedAt?: string | undefined;
+}
+
+type Item = Record<string, unknown>;
+
+/** A DynamoDB-backed `StorePort`. The client is injected; nothing is read from the environment. */
+export class DynamoStore implements StorePort {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly maxBatchAttempts: number;
+  private readonly retryBaseDelayMs: number;
+
+  constructor(options: DynamoStoreOptions) {
+    if (!options.tableName) throw new TypeError('DynamoStore needs a table name');
+    const maxBatchAttempts = options.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS;
+    if (!Number.isInteger(maxBatchAttempts) || maxBatchAttempts < 1) {
+      throw new TypeError(`maxBatchAttempts must be a whole number ≥ 1, got ${maxBatchAttempts}`);
+    }
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.maxBatchAttempts = maxBatchAttempts;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+  }
+
+  async getUsage(orgId: string, from: string, to: string): Promise<UsageDay[]> {
+    if (from > to) return [];
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':from': SK.usage(from), ':to': SK.usage(to) },
+    });
+    return items.map(toUsageDay);
+  }
+
+  async getSnapshots(orgId: string, from: string, to: string): Promise<Snapshot[]> {
+    if (from > to) return [];
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':from': SK.snapshot(from), ':to': SK.snapshot(to) },
+    });
+    return items.map(toSnapshot);
+  }
+
+  async getLatestSnapshot(orgId: string, onOrBefore: string): Promise<Snapshot | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': pkOf(orgId),
+          ':from': FIRST_SNAPSHOT_SK,
+          ':to': SK.snapshot(onOrBefore),
+        },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Items?.[0];
+    return item ? toSnapshot(item) : undefined;
+  }
+
+  async getStatus(orgId: string): Promise<OrgStatus | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(orgId), sk: SK.status },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? toStatus(result.Item) : undefined;
+  }
+
+  /**
+   * Puts usage days, the snapshot and the status in chunks of 25 (sent in parallel), resending unprocessed
+   * items with exponential backoff. Returns how many BatchWriteItem requests were sent, resends included.
+   * Throws `UnprocessedWritesError` when items stay unprocessed after `maxBatchAttempts`, `OrgMismatchError`
+   * when the snapshot or status names another organization, and any SDK error as is.
+   */
+  async saveCycle(input: SaveCycleInput): Promise<{ writeRequests: number }> {
+    const { orgId } = input;
+    if (input.snapshot && input.snapshot.orgId !== orgId) {
+      throw new OrgMismatchError(orgId, input.snapshot.orgId, 'snapshot');
+    }
+    if (input.status && input.status.orgId !== orgId) {
+      throw new OrgMismatchError(orgId, input.status.orgId, 'status');
+    }
+    const fetchedAt = input.fetchedAt ?? input.snapshot?.fetchedAt ?? input.status?.updatedAt;
+
+    // One batch may not put the same key twice; the last day given for a date wins.
+    const usageByDate = new Map<string, UsageDay>();
+    for (const day of input.usage) usageByDate.set(day.date, day);
+
+    const items: Item[] = [...usageByDate.values()].map((day) => usageItem(orgId, day, fetchedAt));
+    if (input.snapshot) items.push(snapshotItem(input.snapshot));
+    if (input.status) items.push(statusItem(input.status));
+
+    const chunks: Item[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_SIZE) chunks.push(items.slice(i, i + BATCH_SIZE));
+    const sent = await Promise.all(chunks.map((chunk) => this.writeChunk(chunk)));
+    return { writeRequests: sent.reduce((sum, n) => sum + n, 0) };
+  }
+
+  /**
+   * Creates the ledger item `pending` with a lease when it is absent or `pending` with an expired lease.
+   * On a failed condition, tells `sent` from `leased` by the existing item (returned with the failure by
+   * DynamoDB, or read consistently when the server does not return it).
+   */
+  async claimAlert(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly message: Message;
+    readonly now: Date;
+    readonly leaseMs: number;
+    readonly expiresAt: Date;
+  }): Promise<ClaimResult> {
+    const nowMs = input.now.getTime();
+    const item: Item = {
+      pk: pkOf(input.orgId),
+      sk: SK.alert(input.key),
+      type: 'alert' satisfies ItemType,
+      orgId: input.orgId,
+      state: 'pending',
+      leaseUntil: nowMs + input.leaseMs,
+      createdAt: input.now.toISOString(),
+      subject: input.message.subject,
+      message: input.message,
+      expiresAt: epochSeconds(input.expiresAt),
+    };
+    // The item can vanish between a failed condition and the read (TTL); then the claim is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':pending': 'pending', ':now': nowMs },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'claimed';
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // The SDK leaves the returned old item in AttributeValue form.
+        const returnedState = error.Item?.state?.S;
+        const state = returnedState ?? (await this.readAlertState(input.orgId, input.key));
+        if (state === 'sent') return 'sent';
+        if (state !== undefined || attempt >= 3) return 'leased';
+      }
+    }
+  }
+
+  /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
+  async markAlertSent(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly messageId: string;
+    readonly sentAt: Date;
+  }): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
+          UpdateExpression:
+            'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':messageId': input.messageId,
+            ':sentAt': input.sentAt.toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new AlertNotClaimedError(input.orgId, input.key, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Puts each key `sent` with `coveredBy`, only where no ledger item exists yet (in parallel). */
+  async recordCovered(input: {
+    readonly orgId: string;
+    readonly keys: readonly string[];
+    readonly coveredBy: string;
+    readonly expiresAt: Date;
+  }): Promise<void> {
+    const expiresAt = epochSeconds(input.expiresAt);
+    await Promise.all(
+      [...new Set(input.keys)].map(async (key) => {
+        try {
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: {
+                pk: pkOf(input.orgId),
+                sk: SK.alert(key),
+                type: 'alert' satisfies ItemType,
+                orgId: input.orgId,
+                state: 'sent',
+                coveredBy: input.coveredBy,
+                expiresAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+        } catch (error) {
+          // Already pending or sent: that item is the truth, covering must not overwrite it.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }),
+    );
+  }
+
+  async listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#state = :pending AND leaseUntil < :now',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pk': pkOf(orgId),
+        ':prefix': ALERT_PREFIX,
+        ':pending': 'pending',
+        ':now': now.getTime(),
+      },
+    });
+    return items.map((item) => ({
+      key: str(item, 'sk').slice(ALERT_PREFIX.length),
+      message: item.message as Message,
+    }));
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  /** Every item of a query, following `LastEvaluatedKey` past the 1 MB page limit. */
+  private async queryAll(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'ConsistentRead'>,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /** Sends one chunk, resending unprocessed puts with backoff. Returns the number of requests sent. */
+  private async writeChunk(chunk: readonly Item[]): Promise<number> {
+    type Requests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+    let requests: Requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+      );
+      const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
+      if (unprocessed.length === 0) return attempt;
+      if (attempt >= this.maxBatchAttempts) {
+        const keys = unprocessed.map((r) => String(r.PutRequest?.Item?.sk ?? r.DeleteRequest?.Key?.sk));
+        throw new UnprocessedWritesError(this.tableName, keys, attempt);
+      }
+      requests = unprocessed;
+      const delay = this.retryBaseDelayMs * 2 ** (attempt - 1);
+      // Full jitter keeps parallel chunks from resending in lockstep.
+      await sleep(delay / 2 + Math.random() * (delay / 2));
+    }
+  }
+
+  private async readAlertState(orgId: string, key: string): Promise<string | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(orgId), sk: SK.alert(key) },
+        ProjectionExpression: '#state',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ConsistentRead: true,
+      }),
+    );
+    const state = result.Item?.state;
+    return typeof state === 'string' ? state : undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Items
+
+function pkOf(orgId: string): string {
+  return `ORG#${orgId}`;
+}
+
+function epochSeconds(instant: Date): number {
+  return Math.floor(instant.getTime() / 1000);
+}
+
+function usageItem(orgId: string, day: UsageDay, fetchedAt: string | undefined): Item {
+  return {
+    pk: pkOf(orgId),
+    sk: SK.usage(day.date),
+    type: 'usage' satisfies ItemType,
+    orgId,
+    date: day.date,
+    credits: { ...day.credits },
+    totalCredits: day.totalCredits,
+    fetchedAt,
+  };
+}
+
+function snapshotItem(snapshot: Snapshot): Item {
+  return {
+    pk: pkOf(snapshot.orgId),
+    sk: SK.snapshot(snapshot.date),
+    type: 'snapshot' satisfies ItemType,
+    orgId: snapshot.orgId,
+    date: snapshot.date,
+    fetchedAt: snapshot.fetchedAt,
+    creditBalance: snapshot.creditBalance,
+    maxMonthlyCreditSpend: snapshot.maxMonthlyCreditSpend,
+    models: Object.fromEntries(
+      Object.entries(snapshot.models).map(([model, state]) => [
+        model,
+        {
+          maxConcurrentGenerations: state.maxConcurrentGenerations,
+          maxDailyGenerations: state.maxDailyGenerations,
+          dailyGenerations: state.dailyGenerations,
+        },
+      ]),
+    ),
+    monthToDateCredits: snapshot.monthToDateCredits,
+    rolling30dCredits: snapshot.rolling30dCredits,
+    forecastMonthCredits: snapshot.forecastMonthCredits,
+  };
+}
+
+function statusItem(status: OrgStatus): Item {
+  return {
+    pk: pkOf(status.orgId),
+    sk: SK.status,
+    type: 'status' satisfies ItemType,
+    orgId: status.orgId,
+    state: status.state,
+    reasons: [...status.reasons],
+    updatedAt: status.updatedAt,
+    lastSuccessAt: status.lastSuccessAt,
+    backfilledAt: status.backfilledAt,
+    balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
+  };
+}
+
+function toUsageDay(item: Item): UsageDay {
+  return {
+    date: str(item, 'date'),
+    credits: numberMap(item.credits),
+    totalCredits: num(item, 'totalCredits'),
+  };
+}
+
+function toSnapshot(item: Item): Snapshot {
+  const models: Record<string, ModelState> = {};
+  for (const [model, value] of Object.entries((item.models ?? {}) as Record<string, Item>)) {
+    models[model] = {
+      maxConcurrentGenerations: numOrNull(value, 'maxConcurrentGenerations'),
+      maxDailyGenerations: numOrNull(value, 'maxDailyGenerations'),
+      dailyGenerations: num(value, 'dailyGenerations'),
+    };
+  }
+  return {
+    orgId: str(item, 'orgId'),
+    date: str(item, 'date'),
+    fetchedAt: str(item, 'fetchedAt'),
+    creditBalance: num(item, 'creditBalance'),
+    maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'),
+    models,
+    monthToDateCredits: num(item, 'monthToDateCredits'),
+    rolling30dCredits: num(item, 'rolling30dCredits'),
+    forecastMonthCredits: numOrNull(item, 'forecastMonthCredits'),
+  };
+}
+
+function toStatus(item: Item): OrgStatus {
+  const episode = item.balanceEpisode as Item | undefined;
+  const status: {
+    -readonly [K in keyof OrgStatus]: OrgStatus[K];
+  } = {
+    orgId: str(item, 'orgId'),
+    state: str(item, 'state') as OrgStatus['state'],
+    reasons: ((item.reasons ?? []) as unknown[]).map(String),
+    updatedAt: str(item, 'updatedAt'),
+    lastSuccessAt: str(item, 'lastSuccessAt'),
+  };
+  // Optional fields stay absent rather than `undefined`, so the object equals what was saved.
+  if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
+  if (episode) status.balanceEpisode = { since: str(episode, 'since') };
+  return status;
+}
+
+function str(item: Item, name: string): string {
+  const value = item[name];
+  if (typeof value !== 'string') throw new TypeError(`Stored item lacks string attribute ${name}`);
+  return value;
+}
+
+function num(item: Item, name: string): number {
+  const value = item[name];
+  if (typeof value !== 'number') throw new TypeError(`Stored item lacks number attribute ${name}`);
+  return value;
+}
+
+function numOrNull(item: Item, name: string): number | null {
+  return item[name] === null || item[name] === undefined ? null : num(item, name);
+}
+
+function numberMap(value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, amount] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+    out[key] = Number(amount);
+  }
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Client and table
+
+/** A document client that drops `undefined` attributes (optional fields of the domain types). */
+export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(options), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+/** How long `createTable`/`ensureTable` wait for the table to become ACTIVE before throwing. */
+const TABLE_ACTIVE_TIMEOUT_MS = 120_000;
+
+/** Creates the table (`pk`, `sk` strings, on demand) and waits until it is ACTIVE. Throws if it exists. */
+export async function createTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilActive(client, tableName);
+}
+
+/** Creates the table unless it exists (a concurrent creation included), then waits until it is ACTIVE. */
+export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    try {
+      await createTable(client, tableName);
+      return;
+    } catch (createError) {
+      if (!(createError instanceof ResourceInUseException)) throw createError;
+    }
+  }
+  await waitUntilActive(client, tableName);
+}
+
+async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Table ${tableName} is still ${Table?.TableStatus} after ${TABLE_ACTIVE_TIMEOUT_MS} ms`,
+      );
+    }
+    await sleep(delay);
+  }
+}
