@@ -466,6 +466,7 @@ function statusItem(status: OrgStatus): Item {
     updatedAt: status.updatedAt,
     lastSuccessAt: status.lastSuccessAt,
     backfilledAt: status.backfilledAt,
+    historyStart: status.historyStart,
     balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
   };
 }
@@ -513,6 +514,7 @@ function toStatus(item: Item): OrgStatus {
   };
   // Optional fields stay absent rather than `undefined`, so the object equals what was saved.
   if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
+  if (typeof item.historyStart === 'string') status.historyStart = item.historyStart;
   if (episode) status.balanceEpisode = { since: str(episode, 'since') };
   return status;
 }

@@ -77,12 +77,13 @@ export function forecastMonth(
 ): MonthForecast | undefined {
   const burn = burnRate(index, today, historyStart);
   if (burn.basisDays < minBasisDays) return undefined;
-  const meanDaily = model === undefined ? burn.meanDaily : spendBetween(index, burn.from, burn.to, model) / burn.basisDays;
+  const meanDaily =
+    model === undefined ? burn.meanDaily : spendBetween(index, burn.from, burn.to, model) / burn.basisDays;
   const monthToDate = spendBetween(index, startOfMonth(today), today, model);
   const daysLeft = daysInMonth(today) - Number(today.slice(8, 10));
   return {
     monthToDate,
-    projected: roundCredits(monthToDate + Math.max(0, meanDaily) * daysLeft),
+    projected: Math.round(monthToDate + Math.max(0, meanDaily) * daysLeft),
     daysLeft,
     burn: { ...burn, meanDaily },
   };

@@ -71,7 +71,11 @@ export function formatInstant(iso: string): string {
 }
 
 /** Pads a table: the first column left-aligned, the rest right-aligned. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string[] {
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  indent = '  ',
+): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     indent +

@@ -135,7 +135,9 @@ function render(draft: Draft, ctx: MessageContext): Message {
 const ledger = (f: Finding) => ({ rule: f.rule, period: f.period, level: f.level, severity: f.severity });
 
 function periodText(f: BudgetFinding): string {
-  return f.budget.period === 'day' ? `today (${formatDate(f.periodStart)})` : formatMonth(utcMonth(f.periodStart));
+  return f.budget.period === 'day'
+    ? `today (${formatDate(f.periodStart)})`
+    : formatMonth(utcMonth(f.periodStart));
 }
 
 function scopeText(model: string | undefined): string {
@@ -168,9 +170,15 @@ function budgetDraft(f: BudgetFinding, ctx: MessageContext): Draft {
       ['Period', periodText(f)],
       ['Spent', money(f.spent)],
       ['Limit', money(f.limitCredits)],
-      ['Used', `${formatPercent(f.percent)} (alert at ${f.budget.thresholds.map((t) => `${t}%`).join(', ')})`],
+      [
+        'Used',
+        `${formatPercent(f.percent)} (alert at ${f.budget.thresholds.map((t) => `${t}%`).join(', ')})`,
+      ],
       [over >= 0 ? 'Over by' : 'Remaining', money(Math.abs(over))],
-      ['Crossed on', `${formatDate(f.crossedOn)} (${f.threshold}% = ${usd((f.threshold / 100) * f.limitCredits)})`],
+      [
+        'Crossed on',
+        `${formatDate(f.crossedOn)} (${f.threshold}% = ${usd((f.threshold / 100) * f.limitCredits)})`,
+      ],
     ],
     sections: [
       {
@@ -212,7 +220,10 @@ function forecastDraft(f: ForecastFinding, ctx: MessageContext): Draft {
     facts: [
       ['Budget', `${f.budget.id} (${scopeText(f.budget.model)})`],
       ['Spent so far', formatMoney(fc.monthToDate, ctx.usdPerCredit)],
-      ['Projection', `${formatMoney(fc.projected, ctx.usdPerCredit)}, ${formatPercent((fc.projected / f.limitCredits) * 100)} of the limit`],
+      [
+        'Projection',
+        `${formatMoney(fc.projected, ctx.usdPerCredit)}, ${formatPercent((fc.projected / f.limitCredits) * 100)} of the limit`,
+      ],
       ['Limit', formatMoney(f.limitCredits, ctx.usdPerCredit)],
       [
         'Basis',
@@ -261,11 +272,17 @@ function tierCapDraft(f: TierCapFinding, ctx: MessageContext): Draft {
       'Make sure the current credit balance covers the coming days, since topping up may be refused once the cap is reached.',
       "This figure is credits used, the closest measure Runway's API offers; the cap itself counts credits bought.",
     ],
-    data: { used30dCredits: f.used30d, capCredits: f.cap, percent: round2(f.percent), threshold: f.threshold, from: f.from },
+    data: {
+      used30dCredits: f.used30d,
+      capCredits: f.cap,
+      percent: round2(f.percent),
+      threshold: f.threshold,
+      from: f.from,
+    },
   };
 }
 
-function dailyQuotaDraft(f: DailyQuotaFinding, ctx: MessageContext): Draft {
+function dailyQuotaDraft(f: DailyQuotaFinding): Draft {
   return {
     kind: 'daily-quota',
     ...ledger(f),
@@ -288,7 +305,13 @@ function dailyQuotaDraft(f: DailyQuotaFinding, ctx: MessageContext): Draft {
       `For a higher limit, request a tier upgrade or an exception on ${RUNWAY_USAGE_PAGE}.`,
       'Make sure callers retry 429 responses with backoff rather than failing the job.',
     ],
-    data: { model: f.model, dailyGenerations: f.used, maxDailyGenerations: f.limit, percent: round2(f.percent), threshold: f.threshold },
+    data: {
+      model: f.model,
+      dailyGenerations: f.used,
+      maxDailyGenerations: f.limit,
+      percent: round2(f.percent),
+      threshold: f.threshold,
+    },
   };
 }
 
@@ -311,7 +334,15 @@ function balanceDraft(f: BalanceFinding, ctx: MessageContext): Draft {
       ['Balance', formatMoney(f.balance, ctx.usdPerCredit)],
       ['Spend rate', `${usd(f.burn.meanDaily)} a day (mean of ${f.burn.basisDays} complete days)`],
       ['Lasts until', f.runsOutOn ? `about ${formatDate(f.runsOutOn)}` : 'no recent spend'],
-      ['Floors', [f.floorCredits !== undefined ? formatCredits(f.floorCredits) : '', f.floorDays !== undefined ? `${f.floorDays} days of spend` : ''].filter(Boolean).join(', ')],
+      [
+        'Floors',
+        [
+          f.floorCredits !== undefined ? formatCredits(f.floorCredits) : '',
+          f.floorDays !== undefined ? `${f.floorDays} days of spend` : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
+      ],
       ['To buy', `${formatMoney(f.creditsNeeded, ctx.usdPerCredit)} covers the floors plus 30 days`],
       ['Tier room', `about ${formatMoney(f.capLeft, ctx.usdPerCredit)} under the tier's 30-day purchase cap`],
     ],
@@ -358,7 +389,12 @@ function tierChangeDraft(f: TierChangeFinding, ctx: MessageContext): Draft {
         title: 'What changed',
         lines: formatTable(
           ['Limit', 'Before', 'Now', ''],
-          f.changes.map((c) => [c.what, formatLimit(c.before), formatLimit(c.after), c.better ? 'more room' : 'LESS ROOM']),
+          f.changes.map((c) => [
+            c.what,
+            formatLimit(c.before),
+            formatLimit(c.after),
+            c.better ? 'more room' : 'LESS ROOM',
+          ]),
         ),
       },
     ],
@@ -416,7 +452,7 @@ export function renderFinding(finding: Finding, ctx: MessageContext): Message {
     case 'tier-cap':
       return render(tierCapDraft(finding, ctx), ctx);
     case 'daily-quota':
-      return render(dailyQuotaDraft(finding, ctx), ctx);
+      return render(dailyQuotaDraft(finding), ctx);
     case 'balance':
       return render(balanceDraft(finding, ctx), ctx);
     case 'tier-change':
@@ -470,7 +506,14 @@ export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, peri
       subject,
       headline: `The budget guard could not check ${ctx.orgName} and cannot send budget alerts for it until this is fixed: ${info.detail}`,
       facts: [
-        ['Problem', info.reason === 'runway-data' ? 'invalid data from Runway' : info.reason === 'api-key' ? 'API key not set' : 'API key rejected'],
+        [
+          'Problem',
+          info.reason === 'runway-data'
+            ? 'invalid data from Runway'
+            : info.reason === 'api-key'
+              ? 'API key not set'
+              : 'API key rejected',
+        ],
         ['Key source', info.keySource],
         ...(info.status ? ([['HTTP status', String(info.status)]] as const) : []),
       ],
@@ -485,7 +528,8 @@ export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, peri
 export function renderDigest(o: Overview, ctx: MessageContext, active: readonly string[]): Message {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
   const { yesterday, dayBefore, sameDayLastWeek } = o.comparison;
-  const change = (a: number, b: number) => (b !== 0 ? ` (${a >= b ? '+' : ''}${Math.round(((a - b) / Math.abs(b)) * 100)}%)` : '');
+  const change = (a: number, b: number) =>
+    b !== 0 ? ` (${a >= b ? '+' : ''}${Math.round(((a - b) / Math.abs(b)) * 100)}%)` : '';
   const daysLeft = o.balance.daysLeft;
   const lines = {
     models: formatTable(
@@ -535,9 +579,18 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
             : `about ${Math.floor(daysLeft)} at ${usd(o.balance.burn.meanDaily)} a day${o.balance.runsOutOn ? ` (runs out ~${formatDate(o.balance.runsOutOn)})` : ''}`,
         ],
         ['Month to date', formatMoney(o.monthToDate, ctx.usdPerCredit)],
-        ['Month forecast', o.forecast ? formatMoney(o.forecast.projected, ctx.usdPerCredit) : 'needs 3 days of history'],
-        ['Tier cap', `${formatCredits(o.maxMonthlyCreditSpend)} per 30 days; ${formatCredits(o.used30d)} used (${formatPercent(o.capPercent)})`],
-        ['Yesterday', `${usd(yesterday.credits)}${change(yesterday.credits, dayBefore.credits)} vs day before`],
+        [
+          'Month forecast',
+          o.forecast ? formatMoney(o.forecast.projected, ctx.usdPerCredit) : 'needs 3 days of history',
+        ],
+        [
+          'Tier cap',
+          `${formatCredits(o.maxMonthlyCreditSpend)} per 30 days; ${formatCredits(o.used30d)} used (${formatPercent(o.capPercent)})`,
+        ],
+        [
+          'Yesterday',
+          `${usd(yesterday.credits)}${change(yesterday.credits, dayBefore.credits)} vs day before`,
+        ],
         ['Day before', usd(dayBefore.credits)],
         ['Week earlier', `${usd(sameDayLastWeek.credits)} (${formatDate(sameDayLastWeek.date)})`],
         ['Last 14 days', `${sparkline(o.last14.values)}  ${formatDate(o.last14.from)} – yesterday`],

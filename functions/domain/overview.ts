@@ -69,7 +69,8 @@ export function computeOverview(input: RuleInput): Overview {
       maxConcurrentGenerations: m.maxConcurrentGenerations,
       maxDailyGenerations: m.maxDailyGenerations,
       usedToday: m.dailyGenerations,
-      remaining: m.maxDailyGenerations === null ? null : Math.max(0, m.maxDailyGenerations - m.dailyGenerations),
+      remaining:
+        m.maxDailyGenerations === null ? null : Math.max(0, m.maxDailyGenerations - m.dailyGenerations),
       percent:
         m.maxDailyGenerations === null || m.maxDailyGenerations <= 0
           ? null
@@ -95,7 +96,10 @@ export function computeOverview(input: RuleInput): Overview {
       limitCredits,
       spent,
       percent: limitCredits > 0 ? (spent / limitCredits) * 100 : 0,
-      projected: b.period === 'month' ? forecastMonth(usage, today, input.historyStart, b.model)?.projected : undefined,
+      projected:
+        b.period === 'month'
+          ? forecastMonth(usage, today, input.historyStart, b.model)?.projected
+          : undefined,
     };
   });
 
@@ -120,7 +124,10 @@ export function computeOverview(input: RuleInput): Overview {
     recent: { dates, rows, totals: dates.map((d) => spendOn(usage, d)) },
     budgets,
     comparison: { yesterday: at(-1), dayBefore: at(-2), sameDayLastWeek: at(-8) },
-    last14: { from: last14From, values: dateRange(last14From, addDays(today, -1)).map((d) => spendOn(usage, d)) },
+    last14: {
+      from: last14From,
+      values: dateRange(last14From, addDays(today, -1)).map((d) => spendOn(usage, d)),
+    },
   };
 }
 

@@ -8,15 +8,21 @@
  * 3. A `null` Runway limit means unlimited: no ratio, no finding.
  * The ledger (not this module) decides whether a finding is new; findings also drive the status item.
  */
-import { type BudgetConfig, type Config, limitInCredits, type OrganizationConfig, type Severity } from '../config.ts';
+import {
+  type BudgetConfig,
+  type Config,
+  limitInCredits,
+  type OrganizationConfig,
+  type Severity,
+} from '../config.ts';
 import { addDays, daysBetween, startOfMonth, utcDate, utcMonth } from './dates.ts';
 import {
   type BurnRate,
   burnRate,
   dayCumulativeReached,
   forecastMonth,
-  median,
   type MonthForecast,
+  median,
   roundCredits,
   runOutDate,
   spendBetween,
@@ -179,7 +185,8 @@ function budgetFindings(input: RuleInput): BudgetFinding[] {
     const byModel = new Map<string, number>();
     for (let d = periodStart; d <= today; d = addDays(d, 1)) {
       for (const [model, credits] of Object.entries(input.usage.get(d)?.credits ?? {})) {
-        if (budget.model === undefined || budget.model === model) byModel.set(model, (byModel.get(model) ?? 0) + credits);
+        if (budget.model === undefined || budget.model === model)
+          byModel.set(model, (byModel.get(model) ?? 0) + credits);
       }
     }
     out.push({
@@ -198,7 +205,13 @@ function budgetFindings(input: RuleInput): BudgetFinding[] {
       nextThreshold: budget.thresholds.find((t) => t > threshold),
       periodStart,
       crossedOn:
-        dayCumulativeReached(input.usage, periodStart, today, (threshold / 100) * limitCredits, budget.model) ?? today,
+        dayCumulativeReached(
+          input.usage,
+          periodStart,
+          today,
+          (threshold / 100) * limitCredits,
+          budget.model,
+        ) ?? today,
       byModel: [...byModel]
         .map(([model, credits]) => ({ model, credits: roundCredits(credits) }))
         .sort((a, b) => b.credits - a.credits),
@@ -219,7 +232,9 @@ function forecastFindings(input: RuleInput): ForecastFinding[] {
     if (forecast.projected < limitCredits || forecast.monthToDate >= limitCredits) continue;
     const meanDaily = forecast.burn.meanDaily;
     const exhaustedOn =
-      meanDaily > 0 ? addDays(today, Math.ceil((limitCredits - forecast.monthToDate) / meanDaily)) : undefined;
+      meanDaily > 0
+        ? addDays(today, Math.ceil((limitCredits - forecast.monthToDate) / meanDaily))
+        : undefined;
     out.push({
       kind: 'forecast',
       rule: keyPart(budget.id),
@@ -302,9 +317,11 @@ export function evaluateBalance(input: RuleInput): Omit<BalanceFinding, keyof Fi
   const floorDays = input.org.lowBalance?.days;
   const breached: ('credits' | 'days')[] = [];
   if (floorCredits !== undefined && balance < floorCredits) breached.push('credits');
-  if (floorDays !== undefined && burn.meanDaily > 0 && balance < floorDays * burn.meanDaily) breached.push('days');
+  if (floorDays !== undefined && burn.meanDaily > 0 && balance < floorDays * burn.meanDaily)
+    breached.push('days');
   const daysLeft = burn.meanDaily > 0 ? Math.max(0, balance / burn.meanDaily) : undefined;
-  const target = Math.max(floorCredits ?? 0, (floorDays ?? 0) * burn.meanDaily) + 30 * Math.max(0, burn.meanDaily);
+  const target =
+    Math.max(floorCredits ?? 0, (floorDays ?? 0) * burn.meanDaily) + 30 * Math.max(0, burn.meanDaily);
   const used30d = spendBetween(input.usage, addDays(today, -29), today);
   return {
     balance,
@@ -367,13 +384,28 @@ function tierChangeFinding(input: RuleInput): TierChangeFinding | undefined {
         ['maxConcurrentGenerations', 'concurrency'],
       ] as const) {
         if (a[field] !== b[field]) {
-          changes.push({ what: `${model} ${label}`, before: a[field], after: b[field], better: isMoreRoom(a[field], b[field]) });
+          changes.push({
+            what: `${model} ${label}`,
+            before: a[field],
+            after: b[field],
+            better: isMoreRoom(a[field], b[field]),
+          });
         }
       }
     } else if (b && hasLimits(b)) {
-      changes.push({ what: `${model} daily limit`, before: 'absent', after: b.maxDailyGenerations, better: true });
+      changes.push({
+        what: `${model} daily limit`,
+        before: 'absent',
+        after: b.maxDailyGenerations,
+        better: true,
+      });
     } else if (a && hasLimits(a)) {
-      changes.push({ what: `${model} daily limit`, before: a.maxDailyGenerations, after: 'absent', better: false });
+      changes.push({
+        what: `${model} daily limit`,
+        before: a.maxDailyGenerations,
+        after: 'absent',
+        better: false,
+      });
     }
   }
   if (changes.length === 0) return undefined;
@@ -429,7 +461,11 @@ function anomalyFindings(input: RuleInput): AnomalyFinding[] {
     };
     const isAnomalous = (spend: number, med: number) => spend > multiple * med && spend > floorCredits;
     const models = Object.keys(input.usage.get(date)?.credits ?? {}).sort();
-    const perModel = models.map((model) => ({ model, spend: spendOn(input.usage, date, model), median: baselineOf(model) }));
+    const perModel = models.map((model) => ({
+      model,
+      spend: spendOn(input.usage, date, model),
+      median: baselineOf(model),
+    }));
     const driver = [...perModel].sort((a, b) => b.spend - b.median - (a.spend - a.median))[0];
     if (!driver) continue;
     const totalSpend = spendOn(input.usage, date);

@@ -160,9 +160,19 @@ export interface StorePort {
     readonly expiresAt: Date;
   }): Promise<ClaimResult>;
   /** Marks a claimed alert `sent` with the SNS MessageId. */
-  markAlertSent(input: { readonly orgId: string; readonly key: string; readonly messageId: string; readonly sentAt: Date }): Promise<void>;
+  markAlertSent(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly messageId: string;
+    readonly sentAt: Date;
+  }): Promise<void>;
   /** Records ledger keys as covered by a higher alert of the same run (`sent`, no message) when absent. */
-  recordCovered(input: { readonly orgId: string; readonly keys: readonly string[]; readonly coveredBy: string; readonly expiresAt: Date }): Promise<void>;
+  recordCovered(input: {
+    readonly orgId: string;
+    readonly keys: readonly string[];
+    readonly coveredBy: string;
+    readonly expiresAt: Date;
+  }): Promise<void>;
   /** Ledger items still `pending` whose lease expired before `now` (crashed or failed runs). */
   listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
 }

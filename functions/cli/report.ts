@@ -1,0 +1,130 @@
+/** The terminal report of `budget-guard check`: the organization overview, then what was notified. */
+import {
+  formatDate,
+  formatInstant,
+  formatLimit,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  formatTable,
+  formatUsd,
+} from '../domain/format.ts';
+import type { OrgCycleResult } from '../guard/cycle.ts';
+
+export interface ReportContext {
+  readonly usdPerCredit: number;
+  readonly runwayDescription: string;
+  readonly storeDescription: string;
+  readonly notifierDescription: string;
+  readonly simulated: boolean;
+}
+
+const OUTCOME_TEXT = {
+  sent: 'sent',
+  duplicate: 'already sent earlier, not repeated',
+  'in-flight': 'being sent by another run',
+  failed: 'FAILED to publish; stays pending for the next run',
+} as const;
+
+export function renderReport(result: OrgCycleResult, ctx: ReportContext): string {
+  const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
+  const money = (c: number) => formatMoney(c, ctx.usdPerCredit);
+  const lines: string[] = [];
+  lines.push(`Runway Budget Guard — ${result.orgName} (${result.orgId}) — ${formatInstant(result.now)}`);
+  if (ctx.simulated) {
+    lines.push(
+      '',
+      '  SIMULATED DATA: no RUNWAYML_API_SECRET is set (or --demo was given), so this run reads the built-in',
+      '  Runway simulator. Set RUNWAYML_API_SECRET to check your real organization.',
+    );
+  }
+  lines.push('', `  Runway         ${ctx.runwayDescription}`, `  History        ${ctx.storeDescription}`);
+  lines.push(`  Notifications  ${ctx.notifierDescription}`);
+
+  const o = result.overview;
+  if (!o || !result.ok) {
+    lines.push('', `CHECK FAILED: ${result.error?.message ?? 'unknown error'}`);
+    if (!o) lines.push('  Nothing was stored from this run; earlier history is intact.');
+  }
+  if (o) {
+    const b = o.balance;
+    lines.push(
+      '',
+      `Balance        ${money(o.creditBalance)}${
+        b.daysLeft === undefined
+          ? ''
+          : ` — about ${Math.floor(b.daysLeft)} days at ${usd(b.burn.meanDaily)} a day${b.runsOutOn ? ` (runs out ~${formatDate(b.runsOutOn)})` : ''}`
+      }`,
+      `Tier cap       ${formatNumber(o.maxMonthlyCreditSpend)} credits per 30 days; ${formatNumber(o.used30d)} used in the last 30 days (${formatPercent(o.capPercent)})`,
+      `Month to date  ${money(o.monthToDate)}${o.forecast ? `; forecast for the month ${usd(o.forecast.projected)}` : ''}`,
+      '',
+      'Models (Runway daily window)',
+      ...formatTable(
+        ['Model', 'Concurrency', 'Daily limit', 'Used today', 'Remaining', 'Used %'],
+        o.models.map((m) => [
+          m.model,
+          formatLimit(m.maxConcurrentGenerations),
+          formatLimit(m.maxDailyGenerations),
+          formatNumber(m.usedToday),
+          m.remaining === null ? '—' : formatNumber(m.remaining),
+          m.percent === null ? '—' : formatPercent(m.percent),
+        ]),
+      ),
+      '',
+      'Recent usage (credits per UTC day; negative = refunds)',
+      ...formatTable(
+        [
+          'Model',
+          ...o.recent.dates.map((d, i) =>
+            i === o.recent.dates.length - 1 ? 'Today' : formatDate(d).slice(0, 6),
+          ),
+        ],
+        [
+          ...o.recent.rows.map((r) => [r.model, ...r.credits.map((c) => formatNumber(c))]),
+          ['Total', ...o.recent.totals.map((c) => formatNumber(c))],
+        ],
+      ),
+      '',
+      'Budgets',
+      ...(o.budgets.length
+        ? formatTable(
+            ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
+            o.budgets.map((x) => [
+              `${x.id}${x.model ? ` (${x.model})` : ''}`,
+              x.period === 'day' ? 'today' : 'this month',
+              usd(x.spent),
+              usd(x.limitCredits),
+              formatPercent(x.percent),
+              x.projected === undefined ? '—' : usd(x.projected),
+            ]),
+          )
+        : ['  (no budgets configured)']),
+    );
+    if (result.status) {
+      lines.push(
+        '',
+        `Status: ${result.status.state.toUpperCase()}`,
+        ...result.status.reasons.map((r) => `  - ${r}`),
+      );
+    }
+    lines.push(
+      '',
+      `Stored: snapshot for ${o.today}, ${result.usageDaysWritten} usage day(s) written${
+        result.backfilled ? ' (first run: 90 days of history backfilled)' : ''
+      }, ${result.writeRequests} write request(s).`,
+    );
+  }
+  const n = result.notifications;
+  const sent = n.filter((x) => x.outcome === 'sent').length;
+  lines.push(
+    '',
+    n.length === 0 ? 'Notifications: none' : `Notifications: ${sent} sent, ${n.length - sent} not sent again`,
+  );
+  for (const x of n) {
+    lines.push(
+      `  [${x.severity.toUpperCase()}] ${x.subject}`,
+      `      ${OUTCOME_TEXT[x.outcome]}${x.redelivery ? ' (left pending by an earlier run)' : ''}${x.messageId ? ` · ${x.messageId}` : ''}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

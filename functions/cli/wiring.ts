@@ -1,0 +1,225 @@
+/**
+ * Builds the CLI's adapters from the environment: the AWS table and topic when named, otherwise the embedded
+ * store and the local outbox; the real Runway API with a key, otherwise the built-in simulator.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createDocumentClient, DynamoStore, ensureTable } from '../adapters/dynamo-store.ts';
+import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
+import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
+import { createRunwayClient } from '../adapters/runway-client.ts';
+import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
+import { type Config, ConfigError, parseConfig } from '../config.ts';
+import { LOCAL_STATE_DIR } from '../contract.ts';
+import type { NotifierPort, RunwayPort, StorePort } from '../domain/types.ts';
+import type { OrgTarget } from '../guard/cycle.ts';
+import { createDemoConfig, DEMO_API_KEY, startDemoSimulator } from '../simulator/demo.ts';
+
+/** Wrong arguments or configuration: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The table the embedded store keeps its data in. */
+export const EMBEDDED_TABLE = 'budget-guard';
+
+export interface Env {
+  readonly RUNWAYML_API_SECRET?: string | undefined;
+  readonly RUNWAYML_BASE_URL?: string | undefined;
+  readonly TABLE_NAME?: string | undefined;
+  readonly TOPIC_ARN?: string | undefined;
+  readonly BUDGET_GUARD_CONFIG?: string | undefined;
+}
+
+export interface Closer {
+  close(): Promise<void>;
+}
+
+/** Paths under the working directory where local state lives. */
+export function localPaths(cwd: string) {
+  const dir = resolve(cwd, LOCAL_STATE_DIR);
+  return { dir, dynamo: join(dir, 'dynamo'), outbox: join(dir, 'outbox.jsonl') };
+}
+
+/**
+ * Loads configuration: `--config F` (a config document, or a cdk.json whose `context.budgetGuard` holds it),
+ * else `BUDGET_GUARD_CONFIG`, else the demo config in demo mode, else `./cdk.json`.
+ * @throws ConfigError for an invalid document; UsageError when there is none.
+ */
+export async function loadConfig(options: {
+  configPath?: string | undefined;
+  env: Env;
+  cwd: string;
+  demo: boolean;
+  now: Date;
+}): Promise<{ config: Config; source: string }> {
+  const fromFile = async (path: string, source: string) => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(source, [`$: not valid JSON (${(error as Error).message})`]);
+    }
+    const context = (doc as { context?: { budgetGuard?: unknown } } | null)?.context;
+    if (context && 'budgetGuard' in context) {
+      return {
+        config: parseConfig(context.budgetGuard, `${source} context.budgetGuard`),
+        source: `${source} context.budgetGuard`,
+      };
+    }
+    return { config: parseConfig(doc, source), source };
+  };
+  if (options.configPath) return fromFile(resolve(options.cwd, options.configPath), options.configPath);
+  if (options.env.BUDGET_GUARD_CONFIG) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(options.env.BUDGET_GUARD_CONFIG);
+    } catch (error) {
+      throw new ConfigError('BUDGET_GUARD_CONFIG', [`$: not valid JSON (${(error as Error).message})`]);
+    }
+    return { config: parseConfig(doc, 'BUDGET_GUARD_CONFIG'), source: 'BUDGET_GUARD_CONFIG' };
+  }
+  if (options.demo)
+    return {
+      config: parseConfig(createDemoConfig(options.now), 'the demo config'),
+      source: 'the built-in demo config',
+    };
+  try {
+    return await fromFile(join(options.cwd, 'cdk.json'), 'cdk.json');
+  } catch (error) {
+    if (error instanceof UsageError) {
+      throw new UsageError(
+        'No configuration: pass --config <file>, set BUDGET_GUARD_CONFIG, or run from the project directory (cdk.json).',
+      );
+    }
+    throw error;
+  }
+}
+
+/** The DynamoDB table named by TABLE_NAME, or the embedded store under `.budget-guard/`. */
+export async function openStore(
+  env: Env,
+  cwd: string,
+): Promise<{ store: StorePort; description: string } & Closer> {
+  if (env.TABLE_NAME) {
+    const client = createDocumentClient();
+    return {
+      store: new DynamoStore({ client, tableName: env.TABLE_NAME }),
+      description: `DynamoDB table ${env.TABLE_NAME}`,
+      close: async () => client.destroy(),
+    };
+  }
+  const paths = localPaths(cwd);
+  const embedded = await startEmbeddedDynamo({ dataDir: paths.dynamo });
+  const client = createDocumentClient({
+    endpoint: embedded.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await ensureTable(client, EMBEDDED_TABLE);
+  } catch (error) {
+    client.destroy();
+    await embedded.close();
+    throw error;
+  }
+  return {
+    store: new DynamoStore({ client, tableName: EMBEDDED_TABLE }),
+    description: `local store ${LOCAL_PATH_LABEL}/dynamo`,
+    close: async () => {
+      client.destroy();
+      await embedded.close();
+    },
+  };
+}
+
+const LOCAL_PATH_LABEL = '.budget-guard';
+
+/** The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). */
+export function openNotifier(
+  env: Env,
+  cwd: string,
+  write: (text: string) => void,
+): { notifier: NotifierPort; description: string } & Closer {
+  if (env.TOPIC_ARN) {
+    const client = createSnsClient();
+    return {
+      notifier: new SnsNotifier({ client, topicArn: env.TOPIC_ARN }),
+      description: `SNS topic ${env.TOPIC_ARN}`,
+      close: async () => client.destroy(),
+    };
+  }
+  return {
+    notifier: new OutboxNotifier({ outboxPath: localPaths(cwd).outbox, write }),
+    description: `printed below and appended to ${LOCAL_PATH_LABEL}/outbox.jsonl (set TOPIC_ARN to publish to SNS)`,
+    close: async () => {},
+  };
+}
+
+/**
+ * Runway targets for the configured organizations: the simulator in demo mode (every organization reads the
+ * demo organization), otherwise the real API with RUNWAYML_API_SECRET (which reads one organization).
+ */
+export async function openRunway(options: {
+  config: Config;
+  orgId?: string | undefined;
+  env: Env;
+  demo: boolean;
+  now: Date;
+}): Promise<{ targets: OrgTarget[]; description: string; simulated: boolean } & Closer> {
+  let orgs = options.config.organizations;
+  if (options.orgId !== undefined) {
+    orgs = orgs.filter((o) => o.id === options.orgId);
+    if (orgs.length === 0) {
+      throw new UsageError(
+        `Unknown organization "${options.orgId}". Configured: ${options.config.organizations.map((o) => o.id).join(', ')}.`,
+      );
+    }
+  }
+  if (options.demo) {
+    const fixed = options.now;
+    const simulator = await startDemoSimulator({ now: () => fixed });
+    return {
+      targets: orgs.map((org) => ({
+        org,
+        keySource: 'the built-in simulator',
+        connect: async (signal) =>
+          createRunwayClient({ apiKey: DEMO_API_KEY, baseURL: simulator.url, signal }),
+      })),
+      description: `the built-in Runway simulator at ${simulator.url} (simulated data)`,
+      simulated: true,
+      close: () => simulator.close(),
+    };
+  }
+  const apiKey = options.env.RUNWAYML_API_SECRET ?? '';
+  const first = orgs[0];
+  if (orgs.length > 1 || !first) {
+    throw new UsageError(
+      `RUNWAYML_API_SECRET reads one organization, and the config has ${orgs.length}: choose one with --org (${orgs
+        .map((o) => o.id)
+        .join(', ')}).`,
+    );
+  }
+  const baseURL = options.env.RUNWAYML_BASE_URL;
+  const runway = (signal: AbortSignal): RunwayPort => createRunwayClient({ apiKey, baseURL, signal });
+  return {
+    targets: [
+      {
+        org: first,
+        keySource: 'the RUNWAYML_API_SECRET environment variable',
+        connect: async (signal) => runway(signal),
+      },
+    ],
+    description: `the Runway API at ${baseURL ?? 'https://api.dev.runwayml.com'}`,
+    simulated: false,
+    close: async () => {},
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The Lambda's adapters, built once per container from the environment the stack sets: TABLE_NAME,
+ * TOPIC_ARN, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
+import { createRunwayClient } from '../adapters/runway-client.ts';
+import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
+import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
+import { parseConfigText } from '../config.ts';
+import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
+
+export interface LambdaWiring {
+  readonly deps: Omit<GuardDeps, 'now' | 'log' | 'metrics'>;
+  readonly targets: readonly OrgTarget[];
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`Environment variable ${name} is not set; the stack sets it on the function.`);
+  return value;
+}
+
+/** @throws ConfigError when BUDGET_GUARD_CONFIG is invalid; Error when a variable is missing. */
+export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
+  const config = parseConfigText(required(env, 'BUDGET_GUARD_CONFIG'), 'BUDGET_GUARD_CONFIG');
+  const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
+  const notifier = new SnsNotifier({ client: createSnsClient(), topicArn: required(env, 'TOPIC_ARN') });
+  const secrets = new SecretKeyReader({ client: new SecretsManagerClient({}) });
+  const baseURL = env.RUNWAYML_BASE_URL || undefined;
+  const targets = config.organizations.map(
+    (org): OrgTarget => ({
+      org,
+      keySource: `Secrets Manager secret ${org.apiKeySecretName}`,
+      connect: async (signal) => {
+        let apiKey: string;
+        try {
+          apiKey = await secrets.getApiKey(org.apiKeySecretName);
+        } catch (error) {
+          if (error instanceof ApiKeyNotSetError || error instanceof ApiKeySecretMissingError) {
+            throw new ApiKeyUnavailableError(error.message, { cause: error });
+          }
+          throw error;
+        }
+        return createRunwayClient({ apiKey, baseURL, signal });
+      },
+    }),
+  );
+  return { deps: { config, store, notifier }, targets };
+}

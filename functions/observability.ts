@@ -1,0 +1,65 @@
+/**
+ * Structured logs and CloudWatch metrics. Metrics are Embedded Metric Format log lines: CloudWatch turns
+ * them into metrics with no API call and no extra dependency in the bundle.
+ */
+import { METRICS_NAMESPACE } from './contract.ts';
+
+export interface Logger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface MetricDatum {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: 'Count' | 'Percent' | 'Milliseconds';
+}
+
+export interface MetricsSink {
+  emit(metrics: readonly MetricDatum[], dimensions: Readonly<Record<string, string>>): void;
+}
+
+/** One JSON object per line, as CloudWatch Logs Insights reads best. */
+export function createJsonLogger(write: (line: string) => void, base: Record<string, unknown> = {}): Logger {
+  const log = (level: string) => (message: string, data?: Record<string, unknown>) =>
+    write(JSON.stringify({ level, timestamp: new Date().toISOString(), message, ...base, ...data }));
+  return { info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
+}
+
+/** Discards everything (tests, and the CLI where the report is the output). */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Writes EMF documents; `clock` stamps them. */
+export function createEmfMetrics(
+  write: (line: string) => void,
+  clock: () => Date = () => new Date(),
+): MetricsSink {
+  return {
+    emit(metrics, dimensions) {
+      if (metrics.length === 0) return;
+      const doc: Record<string, unknown> = {
+        _aws: {
+          Timestamp: clock().getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: METRICS_NAMESPACE,
+              Dimensions: [Object.keys(dimensions)],
+              Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
+            },
+          ],
+        },
+        ...dimensions,
+      };
+      for (const m of metrics) doc[m.name] = m.value;
+      write(JSON.stringify(doc));
+    },
+  };
+}
+
+export const noMetrics: MetricsSink = { emit() {} };
+
+/** The message of an error, never its serialized object (which may carry request details). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
