@@ -136,7 +136,7 @@ export function createRunwayClient(options: RunwayClientOptions): RunwayPort {
       const body: unknown = await call(ORGANIZATION_ENDPOINT, () => client.organization.retrieve({ signal }));
       const parsed = organizationSchema.safeParse(body, { reportInput: true });
       if (!parsed.success)
-        throw new RunwayInvalidResponseError(ORGANIZATION_ENDPOINT, formatIssues(parsed.error.issues));
+        throw new RunwayInvalidResponseError(ORGANIZATION_ENDPOINT, problemsOf(parsed.error, redact));
       return flattenOrganization(parsed.data);
     },
 
@@ -148,7 +148,7 @@ export function createRunwayClient(options: RunwayClientOptions): RunwayPort {
       );
       const parsed = usageSchema.safeParse(body, { reportInput: true });
       if (!parsed.success)
-        throw new RunwayInvalidResponseError(USAGE_ENDPOINT, formatIssues(parsed.error.issues));
+        throw new RunwayInvalidResponseError(USAGE_ENDPOINT, problemsOf(parsed.error, redact));
       return { startDate, beforeDate, days: sumUsage(parsed.data.results, range) };
     },
   };
@@ -171,6 +171,19 @@ export function checkUsageRange({ startDate, beforeDate }: UsageRange): void {
       `Runway serves at most ${MAX_USAGE_WINDOW_DAYS} days of usage per request; ${startDate}..${beforeDate} is ${days} days`,
     );
   }
+}
+
+/**
+ * One line per issue. Bad values are quoted (truncated) in the lines, so a value holding the key is redacted
+ * before it is quoted, not after.
+ */
+function problemsOf(error: z.core.$ZodError, redact: (text: string) => string): string[] {
+  const issues = error.issues.map((issue) =>
+    'input' in issue && typeof issue.input === 'string'
+      ? ({ ...issue, input: redact(issue.input) } as z.core.$ZodIssue)
+      : issue,
+  );
+  return formatIssues(issues).map(redact);
 }
 
 function flattenOrganization(data: z.output<typeof organizationSchema>): OrganizationDetails {
