@@ -1,0 +1,80 @@
+/**
+ * Alarms on the guard itself, all sending to the ops topic: the function failed, the function was
+ * throttled, and the heartbeat (no successful cycle in two schedule periods).
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE } from '../functions/contract.ts';
+import type { HeartbeatWindow } from './schedule-period.ts';
+
+export interface GuardAlarmsProps {
+  readonly function: IFunction;
+  readonly opsTopic: ITopic;
+  readonly heartbeat: HeartbeatWindow;
+}
+
+export class GuardAlarms extends Construct {
+  readonly errors: Alarm;
+  readonly throttles: Alarm;
+  readonly heartbeat: Alarm;
+
+  constructor(scope: Construct, id: string, props: GuardAlarmsProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+
+    this.errors = new Alarm(this, 'Errors', {
+      alarmDescription:
+        'Runway Budget Guard: a guard run failed (Runway unreachable, a publish failed, or a bug). ' +
+        'The next run retries; see the function logs.',
+      metric: props.function.metricErrors({ period, statistic: Stats.SUM }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+      // No invocation in a period is not an error; the heartbeat covers runs that never start.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.throttles = new Alarm(this, 'Throttles', {
+      alarmDescription:
+        'Runway Budget Guard: an invocation was throttled (a run was still going, or the account is out of ' +
+        'concurrency). Runs are queued and retried; repeated throttles delay alerts.',
+      metric: props.function.metricThrottles({ period, statistic: Stats.SUM }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.heartbeat = new Alarm(this, 'Heartbeat', {
+      alarmDescription:
+        'Runway Budget Guard: no guard cycle has succeeded in two schedule periods, so budgets are not being ' +
+        'watched. Check the errors alarm, the schedule and the function logs.',
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC.cycleSucceeded,
+        statistic: Stats.SUM,
+        period: props.heartbeat.period,
+      }),
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: props.heartbeat.evaluationPeriods,
+      datapointsToAlarm: props.heartbeat.evaluationPeriods,
+      // The guard emits nothing when it does not run: silence is the failure this alarm exists for.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+
+    const toOps = new SnsAction(props.opsTopic);
+    for (const alarm of this.all()) {
+      alarm.addAlarmAction(toOps);
+      alarm.addOkAction(toOps);
+    }
+  }
+
+  all(): Alarm[] {
+    return [this.errors, this.throttles, this.heartbeat];
+  }
+}
