@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../functions/config.ts';
+import { readConfigContext } from '../../lib/app-config.ts';
+import { deploymentProblems } from '../../lib/budget-guard-stack.ts';
+import { exampleConfigInput, PROJECT_ROOT } from './stack-fixture.ts';
+
+const run = promisify(execFile);
+
+/** The example config with a threshold of 120 and an unknown budget period. */
+function badConfigInput(): unknown {
+  const input = exampleConfigInput();
+  const [org] = input.organizations;
+  if (!org?.budgets?.[0] || !org.budgets[1]) throw new Error('the example config lost its budgets');
+  org.budgets[0].thresholds = [50, 120];
+  (org.budgets[1] as { period: string }).period = 'week';
+  return input;
+}
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('readConfigContext', () => {
+  it('accepts the object that cdk.json gives', () => {
+    expect(readConfigContext(exampleConfigInput())).toEqual(parseConfig(exampleConfigInput(), 'x'));
+  });
+
+  it('accepts the JSON text that -c budgetGuard=... gives', () => {
+    expect(readConfigContext(JSON.stringify(exampleConfigInput()))).toEqual(
+      parseConfig(exampleConfigInput(), 'x'),
+    );
+  });
+
+  it('lists every problem by path', () => {
+    expect(problemsOf(() => readConfigContext(badConfigInput()))).toEqual([
+      '$.organizations[0].budgets[0].thresholds[1]: a threshold must be at most 100 (it is a percentage of the limit)',
+      '$.organizations[0].budgets[1].period: period must be "day" or "month"',
+    ]);
+  });
+
+  it('explains a missing config and text that is not JSON', () => {
+    expect(problemsOf(() => readConfigContext(undefined))[0]).toMatch(/^\$: is required; add "budgetGuard"/);
+    expect(problemsOf(() => readConfigContext('{"organizations": ['))[0]).toMatch(/^\$: not valid JSON/);
+  });
+});
+
+describe('deploymentProblems', () => {
+  it('finds none in the example config', () => {
+    expect(deploymentProblems(parseConfig(exampleConfigInput(), 'x'))).toEqual([]);
+  });
+
+  it('refuses a schedule too slow for the heartbeat alarm', () => {
+    const config = parseConfig({ ...exampleConfigInput(), schedule: 'rate(5 days)' }, 'x');
+    expect(deploymentProblems(config)).toEqual([
+      expect.stringMatching(/^\$\.schedule: the schedule runs every 5 days/),
+    ]);
+  });
+
+  it('refuses one address subscribed twice, which SNS cannot hold', () => {
+    const input = exampleConfigInput();
+    input.subscriptions = [
+      { email: 'finance@example.com', kinds: ['budget'] },
+      { email: 'Finance@example.com', kinds: ['digest'] },
+    ];
+    expect(deploymentProblems(parseConfig(input, 'x'))).toEqual([
+      expect.stringMatching(
+        /^\$\.subscriptions\[1\]\.email: Finance@example\.com is already subscribed by \$\.subscriptions\[0\]/,
+      ),
+    ]);
+  });
+
+  it('refuses a config too large for the Lambda environment', () => {
+    const input = exampleConfigInput();
+    input.organizations = Array.from({ length: 30 }, (_, i) => ({
+      id: `organization-${i}`,
+      name: `Organization number ${i}`,
+      apiKeySecretName: `budget-guard/runway/organization-${i}`,
+      budgets: [
+        { id: 'monthly-total', period: 'month' as const, limit: { usd: 1000 }, thresholds: [80, 100] },
+      ],
+    }));
+    expect(deploymentProblems(parseConfig(input, 'x'))).toEqual([
+      expect.stringMatching(/^\$: the config is \d+ bytes as JSON; .* room for 3584/),
+    ]);
+  });
+});
+
+describe('cdk synth with a bad config', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'budget-guard-synth-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('fails, naming each bad path, with no stack trace', async () => {
+    const cdk = fileURLToPath(new URL('node_modules/.bin/cdk', PROJECT_ROOT));
+    const failure = await run(
+      cdk,
+      ['synth', '--quiet', '--output', outdir, '-c', `budgetGuard=${JSON.stringify(badConfigInput())}`],
+      { cwd: fileURLToPath(PROJECT_ROOT), env: { ...process.env, CI: 'true' } },
+    ).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).not.toBe(0);
+    expect(failure?.stderr).toContain('Invalid configuration in CDK context "budgetGuard"');
+    expect(failure?.stderr).toContain(
+      '$.organizations[0].budgets[0].thresholds[1]: a threshold must be at most 100',
+    );
+    expect(failure?.stderr).toContain(
+      '$.organizations[0].budgets[1].period: period must be "day" or "month"',
+    );
+    expect(failure?.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
