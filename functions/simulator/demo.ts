@@ -15,7 +15,8 @@
  * gen4.5 at 860–890 of its 1000 daily generations; a balance of about 40 000–52 000 credits.
  *
  * What a first demo run should send, and why:
- * - `budget` veo-daily at 80% (warning): the limit is today's veo3.1 spend / 0.85, so today sits at ≈ 85%.
+ * - `budget` veo-daily at 80% (warning): a veo3.1 batch render has run since midnight, so today's veo3.1 spend
+ *   sits at 82–88% of its 3,000-credit ($30) daily budget at any hour.
  * - `daily-quota` gen4.5 at 80% (warning): 860–890 of 1000 generations (86–89%).
  * - `forecast` monthly-total (warning): the month budget is the forecast / 1.15 (month-to-date + mean of the
  *   last 7 complete days × days left), so the forecast sits at ≈ 115% of it.
@@ -82,7 +83,8 @@ const DEMO_MODELS: Readonly<Record<string, DemoModel>> = {
 };
 
 const WEEKEND_FACTOR = 0.7;
-const VEO_DAILY_SHARE = 0.85;
+/** The demo's veo3.1 daily budget: $30 a day. */
+const VEO_DAILY_BUDGET_CREDITS = 3000;
 const FORECAST_OVER_BUDGET = 1.15;
 
 /**
@@ -154,7 +156,7 @@ export function describeDemo(now: Date): DemoFigures {
     return total;
   };
   const todayVeoCredits = org.usage[today]?.['veo3.1'] ?? 0;
-  const veoDailyLimitCredits = Math.max(1, Math.round(todayVeoCredits / VEO_DAILY_SHARE));
+  const veoDailyLimitCredits = VEO_DAILY_BUDGET_CREDITS;
   const monthToDateCredits = totalBetween(startOfMonth(today), today);
   const last7DaysMeanCredits = totalBetween(addDays(today, -7), addDays(today, -1)) / 7;
   const daysLeftInMonth = daysInMonth(today) - Number(today.slice(8, 10));
@@ -245,6 +247,11 @@ function demoDayUsage(date: string, today: string, now: Date): Record<string, nu
     // ±20% noise around the model's level keeps every day far below 3× its median (no anomaly).
     const noise = 0.8 + 0.4 * random(`${date}|${model}`);
     credits[model] = Math.round(spec.weekdayCredits * weekendFactor * noise * scale);
+  }
+  if (date === today) {
+    // A long veo3.1 batch render has run since midnight: today's veo3.1 spend sits at 82–88% of its daily
+    // budget whatever the hour, so the demo shows a budget warning at any time of day.
+    credits['veo3.1'] = Math.round(VEO_DAILY_BUDGET_CREDITS * (0.82 + 0.06 * dayFraction(now)));
   }
   if (daysBetween(date, today) === DEMO_REFUND_DAYS_AGO) {
     // A failed batch refunded the next day: net negative for gen4.5.
