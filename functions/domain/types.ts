@@ -145,6 +145,8 @@ export interface StorePort {
     readonly usage: readonly UsageDay[];
     readonly snapshot?: Snapshot | undefined;
     readonly status?: OrgStatus | undefined;
+    /** Stored on the usage items; defaults to the snapshot's `fetchedAt`, then the status's `updatedAt`. */
+    readonly fetchedAt?: string | undefined;
   }): Promise<{ writeRequests: number }>;
   /**
    * Creates the ledger item `pending` with a lease, if it is absent or `pending` with an expired lease.
