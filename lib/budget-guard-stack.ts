@@ -187,6 +187,7 @@ export class BudgetGuardStack extends Stack {
     this.secrets = secrets;
 
     const period = schedule.period;
+    const heartbeat = heartbeatWindow(schedule);
     const configJson = JSON.stringify(config);
     this.guard = new GuardFunction(this, 'Guard', {
       timeout: guardTimeout(config.organizations.length),
@@ -221,14 +222,15 @@ export class BudgetGuardStack extends Stack {
     this.alarms = new GuardAlarms(this, 'Alarms', {
       function: fn,
       opsTopic: this.opsTopic,
-      heartbeat: heartbeatWindow(schedule),
+      heartbeat,
     });
 
     this.dashboard = new GuardDashboard(this, 'Dashboard', {
       config,
       function: fn,
       alarms: this.alarms.all(),
-      period: heartbeatWindow(schedule).period,
+      // One point per alarm period: at most a day, one run per point up to daily schedules.
+      period: heartbeat.period,
     });
 
     new CfnOutput(this, 'TableName', {
@@ -242,6 +244,10 @@ export class BudgetGuardStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', {
       description: 'SNS topic for the guard alarms (errors, throttles, heartbeat)',
       value: this.opsTopic.topicArn,
+    });
+    new CfnOutput(this, 'GuardFunctionName', {
+      description: 'The guard Lambda; run a cycle now with aws lambda invoke --invocation-type Event',
+      value: fn.functionName,
     });
     new CfnOutput(this, 'DashboardName', {
       description: 'CloudWatch dashboard',

@@ -406,8 +406,9 @@ describe('dashboard', () => {
 });
 
 describe('outputs', () => {
-  it('name the table, both topics and the dashboard', () => {
+  it('name the table, both topics, the function and the dashboard', () => {
     template.hasOutput('TableName', { Value: { Ref: table.logicalId } });
+    template.hasOutput('GuardFunctionName', { Value: { Ref: fn.logicalId } });
     template.hasOutput('AlertsTopicArn', { Value: { Ref: alertsTopicId } });
     template.hasOutput('OpsTopicArn', { Value: { Ref: opsTopicId } });
     template.hasOutput('DashboardName', {
