@@ -33,12 +33,10 @@ const percent = z
 
 /** Thresholds: percentages in (0, 100], at least one, no repeats. Stored sorted ascending. */
 const thresholds = z.pipe(
-  z
-    .array(percent)
-    .check(
-      z.minLength(1, { error: 'needs at least one threshold, e.g. [80, 100]' }),
-      z.refine((list) => new Set(list).size === list.length, { error: 'thresholds must not repeat' }),
-    ),
+  z.array(percent).check(
+    z.minLength(1, { error: 'needs at least one threshold, e.g. [80, 100]' }),
+    z.refine((list) => new Set(list).size === list.length, { error: 'thresholds must not repeat' }),
+  ),
   z.transform((list) => [...list].sort((a, b) => a - b)),
 );
 
@@ -78,7 +76,9 @@ const lowBalanceSchema = z
 
 const organizationSchema = z
   .strictObject({
-    id: z.string().check(z.regex(ID_PATTERN, { error: 'an organization id is 1–40 characters of a-z, 0-9 and -' })),
+    id: z
+      .string()
+      .check(z.regex(ID_PATTERN, { error: 'an organization id is 1–40 characters of a-z, 0-9 and -' })),
     name: z.string().check(z.minLength(1), z.maxLength(60)),
     apiKeySecretName: z
       .string()
@@ -93,34 +93,35 @@ const organizationSchema = z
     }),
   );
 
-const SCHEDULE_PATTERN = /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+const SCHEDULE_PATTERN =
+  /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
 
 const subscriptionSchema = z.strictObject({
   email: z.email({ error: 'not a valid email address' }),
-  kinds: z
-    .array(z.enum(ALERT_KINDS, { error: `kinds are ${ALERT_KINDS.join(', ')}` }))
-    .check(z.minLength(1)),
+  kinds: z.array(z.enum(ALERT_KINDS, { error: `kinds are ${ALERT_KINDS.join(', ')}` })).check(z.minLength(1)),
   severities: z.optional(z.array(z.enum(SEVERITIES)).check(z.minLength(1))),
 });
 
 export const configSchema = z
   .strictObject({
-    organizations: z.array(organizationSchema).check(z.minLength(1, { error: 'configure at least one organization' })),
+    organizations: z
+      .array(organizationSchema)
+      .check(z.minLength(1, { error: 'configure at least one organization' })),
     tierCapThresholds: z._default(thresholds, [80, 95, 100]),
     dailyQuotaThresholds: z._default(thresholds, [80, 100]),
     usdPerCredit: z._default(z.number().check(z.gt(0)), 0.01),
     schedule: z._default(
       z.string().check(
         z.regex(SCHEDULE_PATTERN, {
-          error: 'schedule must be an EventBridge expression such as "rate(1 hour)", "rate(15 minutes)" or "cron(0 * * * ? *)"',
+          error:
+            'schedule must be an EventBridge expression such as "rate(1 hour)", "rate(15 minutes)" or "cron(0 * * * ? *)"',
         }),
       ),
       'rate(1 hour)',
     ),
-    digest: z._default(
-      z.strictObject({ hourUtc: z.number().check(z.int(), z.gte(0), z.lte(23)) }),
-      { hourUtc: 8 },
-    ),
+    digest: z._default(z.strictObject({ hourUtc: z.number().check(z.int(), z.gte(0), z.lte(23)) }), {
+      hourUtc: 8,
+    }),
     anomaly: z._default(
       z.strictObject({
         multiple: z._default(z.number().check(z.gt(1)), 3),
