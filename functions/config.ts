@@ -87,11 +87,31 @@ const organizationSchema = z
     lowBalance: z.optional(lowBalanceSchema),
   })
   .check(
-    z.refine((o) => new Set(o.budgets.map((b) => b.id)).size === o.budgets.length, {
+    z.refine((o) => idsUnique(o.budgets), {
       error: 'budget ids must be unique within an organization',
       path: ['budgets'],
+      when: (payload) => hasList(payload.value, 'budgets'),
     }),
   );
+
+/**
+ * Duplicate ids are reported alongside every other problem, so these checks also run on a document that has
+ * other issues (`when`); entries that are not objects with a string id are left to their own issues.
+ */
+function hasList(value: unknown, key: string): boolean {
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as Record<string, unknown>)[key])
+  );
+}
+
+function idsUnique(list: readonly unknown[]): boolean {
+  const ids = list
+    .map((entry) =>
+      typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined,
+    )
+    .filter((id) => typeof id === 'string');
+  return new Set(ids).size === ids.length;
+}
 
 const SCHEDULE_PATTERN =
   /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
@@ -132,9 +152,10 @@ export const configSchema = z
     subscriptions: z._default(z.array(subscriptionSchema), []),
   })
   .check(
-    z.refine((c) => new Set(c.organizations.map((o) => o.id)).size === c.organizations.length, {
+    z.refine((c) => idsUnique(c.organizations), {
       error: 'organization ids must be unique',
       path: ['organizations'],
+      when: (payload) => hasList(payload.value, 'organizations'),
     }),
   );
 
@@ -161,7 +182,9 @@ export class ConfigError extends Error {
  * @throws ConfigError listing every problem by JSON path.
  */
 export function parseConfig(input: unknown, source: string): Config {
-  const result = configSchema.safeParse(input);
+  // `reportInput` lets a problem quote the bad value ("expected number, got the string \"500\"") instead of
+  // calling every wrong-typed value missing.
+  const result = configSchema.safeParse(input, { reportInput: true });
   if (!result.success) throw new ConfigError(source, formatIssues(result.error.issues));
   return result.data;
 }
