@@ -1,0 +1,251 @@
+/**
+ * Spend figures and UTC calendar arithmetic: month to date, 30-day windows, burn rate, month forecast,
+ * run-out day and medians. A missing day counts as zero; refunds are negative.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  addDays,
+  dateRange,
+  daysBetween,
+  daysInMonth,
+  endOfMonth,
+  isIsoDate,
+  startOfMonth,
+  utcDate,
+  utcMonth,
+} from '../../functions/domain/dates.ts';
+import {
+  burnRate,
+  dayCumulativeReached,
+  forecastMonth,
+  indexUsage,
+  median,
+  roundCredits,
+  runOutDate,
+  spendBetween,
+  spendOn,
+} from '../../functions/domain/figures.ts';
+import type { UsageDay } from '../../functions/domain/types.ts';
+
+function usage(days: Readonly<Record<string, Readonly<Record<string, number>>>>) {
+  return indexUsage(
+    Object.entries(days).map(
+      ([date, credits]): UsageDay => ({
+        date,
+        credits,
+        totalCredits: Object.values(credits).reduce((a, b) => a + b, 0),
+      }),
+    ),
+  );
+}
+
+describe('UTC dates', () => {
+  it.each([
+    { instant: '2026-11-30T23:59:59.999Z', date: '2026-11-30', month: '2026-11' },
+    { instant: '2026-12-01T00:00:00.000Z', date: '2026-12-01', month: '2026-12' },
+    // 01:00 in Paris on Dec 1 is still Nov 30 in UTC.
+    { instant: '2026-12-01T01:00:00+02:00', date: '2026-11-30', month: '2026-11' },
+    { instant: '2026-12-31T20:00:00-05:00', date: '2027-01-01', month: '2027-01' },
+  ])('$instant is UTC day $date', ({ instant, date, month }) => {
+    expect(utcDate(new Date(instant))).toBe(date);
+    expect(utcMonth(new Date(instant))).toBe(month);
+  });
+
+  it.each([
+    { date: '2026-11-30', days: 1, result: '2026-12-01' },
+    { date: '2027-01-01', days: -1, result: '2026-12-31' },
+    { date: '2028-02-28', days: 1, result: '2028-02-29' },
+    { date: '2027-02-28', days: 1, result: '2027-03-01' },
+    // Across a European DST change: calendar days, not 24-hour steps in local time.
+    { date: '2026-10-24', days: 2, result: '2026-10-26' },
+    { date: '2026-11-20', days: -89, result: '2026-08-23' },
+  ])('$date + $days = $result', ({ date, days, result }) => {
+    expect(addDays(date, days)).toBe(result);
+    expect(daysBetween(date, result)).toBe(days);
+  });
+
+  it.each([
+    { date: '2026-02-10', days: 28, end: '2026-02-28' },
+    { date: '2028-02-01', days: 29, end: '2028-02-29' },
+    { date: '2026-11-30', days: 30, end: '2026-11-30' },
+    { date: '2026-12-15', days: 31, end: '2026-12-31' },
+  ])('$date: $days days, ends $end', ({ date, days, end }) => {
+    expect(daysInMonth(date)).toBe(days);
+    expect(endOfMonth(date)).toBe(end);
+    expect(startOfMonth(date)).toBe(`${date.slice(0, 7)}-01`);
+  });
+
+  it('ranges are inclusive and ascending; an inverted range is empty', () => {
+    expect(dateRange('2026-11-29', '2026-12-02')).toEqual([
+      '2026-11-29',
+      '2026-11-30',
+      '2026-12-01',
+      '2026-12-02',
+    ]);
+    expect(dateRange('2026-12-02', '2026-11-29')).toEqual([]);
+  });
+
+  it.each([
+    ['2026-11-30', true],
+    ['2028-02-29', true],
+    ['2027-02-29', false],
+    ['2026-11-31', false],
+    ['2026-1-01', false],
+    ['2026-11-30T00:00:00Z', false],
+  ] as const)('isIsoDate(%s) = %s', (value, ok) => {
+    expect(isIsoDate(value)).toBe(ok);
+  });
+});
+
+describe('spend', () => {
+  const data = usage({
+    '2026-11-29': { gen: 100, veo: 50 },
+    '2026-11-30': { gen: 200, veo: -80 },
+    '2026-12-02': { gen: 10 },
+  });
+
+  it.each([
+    { date: '2026-11-29', model: undefined, credits: 150 },
+    { date: '2026-11-30', model: 'veo', credits: -80 },
+    { date: '2026-11-30', model: 'act_two', credits: 0 },
+    { date: '2026-12-01', model: undefined, credits: 0 },
+  ])('spendOn($date, $model) = $credits', ({ date, model, credits }) => {
+    expect(spendOn(data, date, model)).toBe(credits);
+  });
+
+  it.each([
+    { from: '2026-11-29', to: '2026-11-30', model: undefined, credits: 270 },
+    { from: '2026-11-29', to: '2026-12-02', model: 'gen', credits: 310 },
+    { from: '2026-11-30', to: '2026-11-30', model: 'veo', credits: -80 },
+    { from: '2026-12-01', to: '2026-12-31', model: undefined, credits: 10 },
+    { from: '2026-12-03', to: '2026-12-01', model: undefined, credits: 0 },
+  ])('spendBetween($from, $to, $model) = $credits', ({ from, to, model, credits }) => {
+    expect(spendBetween(data, from, to, model)).toBe(credits);
+  });
+
+  it('sums of fractional credits carry no float dust', () => {
+    const fractional = usage({ '2026-11-01': { a: 0.1 }, '2026-11-02': { a: 0.2 } });
+    expect(spendBetween(fractional, '2026-11-01', '2026-11-02')).toBe(0.3);
+    expect(roundCredits(0.1 + 0.2)).toBe(0.3);
+    expect(roundCredits(-1.0000000001)).toBe(-1);
+  });
+
+  it('dayCumulativeReached walks net spend forward', () => {
+    const walk = usage({ '2026-11-01': { a: 500 }, '2026-11-02': { a: -300 }, '2026-11-03': { a: 400 } });
+    expect(dayCumulativeReached(walk, '2026-11-01', '2026-11-05', 500)).toBe('2026-11-01');
+    expect(dayCumulativeReached(walk, '2026-11-01', '2026-11-05', 600)).toBe('2026-11-03');
+    expect(dayCumulativeReached(walk, '2026-11-01', '2026-11-05', 601)).toBeUndefined();
+    expect(dayCumulativeReached(walk, '2026-11-02', '2026-11-05', 100, 'a')).toBe('2026-11-03');
+  });
+});
+
+describe('burn rate', () => {
+  const week = usage({
+    '2026-11-13': { a: 700 },
+    '2026-11-14': { a: 700 },
+    '2026-11-15': { a: 700 },
+    '2026-11-16': { a: 700 },
+    '2026-11-17': { a: 700 },
+    '2026-11-18': { a: 700 },
+    '2026-11-19': { a: 700 },
+    // Today's partial spend is never part of the basis.
+    '2026-11-20': { a: 99_999 },
+  });
+
+  it.each([
+    { historyStart: '2026-01-01', basisDays: 7, meanDaily: 700, from: '2026-11-13' },
+    { historyStart: '2026-11-17', basisDays: 3, meanDaily: 700, from: '2026-11-17' },
+    { historyStart: '2026-11-19', basisDays: 1, meanDaily: 700, from: '2026-11-19' },
+    { historyStart: '2026-11-20', basisDays: 0, meanDaily: 0, from: '2026-11-20' },
+  ])('history from $historyStart → $basisDays days', ({ historyStart, basisDays, meanDaily, from }) => {
+    expect(burnRate(week, '2026-11-20', historyStart)).toEqual({
+      meanDaily,
+      basisDays,
+      from,
+      to: '2026-11-19',
+    });
+  });
+
+  it('missing days count as zero and refunds lower the mean', () => {
+    const sparse = usage({ '2026-11-15': { a: 1400 }, '2026-11-19': { a: -700 } });
+    expect(burnRate(sparse, '2026-11-20', '2026-01-01').meanDaily).toBe(100);
+  });
+});
+
+describe('month forecast', () => {
+  it('month to date (today included) + the mean of 7 complete days × days left', () => {
+    const data = usage({
+      '2026-10-31': { a: 1000 },
+      '2026-11-01': { a: 1000 },
+      '2026-11-02': { a: 1000 },
+      '2026-11-03': { a: 1000 },
+      '2026-11-04': { a: 1000 },
+      '2026-11-05': { a: 1000 },
+      '2026-11-06': { a: 1000, b: 400 },
+      '2026-11-07': { a: 300 },
+    });
+    const forecast = forecastMonth(data, '2026-11-07', '2026-01-01');
+    // Basis Oct 31 – Nov 6 (crossing the month boundary): 7 400 / 7.
+    expect(forecast?.burn).toMatchObject({ from: '2026-10-31', to: '2026-11-06', basisDays: 7 });
+    expect(forecast?.monthToDate).toBe(6700);
+    expect(forecast?.daysLeft).toBe(23);
+    expect(forecast?.projected).toBe(Math.round(6700 + (7400 / 7) * 23));
+    // Per model: b's mean is 400 / 7.
+    const forB = forecastMonth(data, '2026-11-07', '2026-01-01', 'b');
+    expect(forB?.monthToDate).toBe(400);
+    expect(forB?.projected).toBe(Math.round(400 + (400 / 7) * 23));
+  });
+
+  it.each([
+    { today: '2026-11-30', daysLeft: 0 },
+    { today: '2026-12-01', daysLeft: 30 },
+    { today: '2028-02-28', daysLeft: 1 },
+    { today: '2027-02-28', daysLeft: 0 },
+  ])('on $today, $daysLeft days are left', ({ today, daysLeft }) => {
+    expect(forecastMonth(usage({}), today, '2020-01-01')?.daysLeft).toBe(daysLeft);
+  });
+
+  it('on the last day of a month the projection is month to date', () => {
+    const data = usage({ '2026-11-29': { a: 500 }, '2026-11-30': { a: 50 } });
+    expect(forecastMonth(data, '2026-11-30', '2020-01-01')).toMatchObject({
+      monthToDate: 550,
+      projected: 550,
+    });
+  });
+
+  it('needs 3 complete days of history', () => {
+    expect(forecastMonth(usage({}), '2026-11-20', '2026-11-18')).toBeUndefined();
+    expect(forecastMonth(usage({}), '2026-11-20', '2026-11-17')?.burn.basisDays).toBe(3);
+  });
+
+  it('a net-refund basis never projects below month to date', () => {
+    const data = usage({ '2026-11-18': { a: -3000 }, '2026-11-20': { a: 100 } });
+    expect(forecastMonth(data, '2026-11-20', '2026-01-01')).toMatchObject({
+      monthToDate: -2900,
+      projected: -2900,
+    });
+  });
+});
+
+describe('run-out day and median', () => {
+  it.each([
+    { balance: 5000, meanDaily: 1000, date: '2026-11-25' },
+    { balance: 5999, meanDaily: 1000, date: '2026-11-25' },
+    { balance: 0, meanDaily: 1000, date: '2026-11-20' },
+    { balance: -10, meanDaily: 1000, date: '2026-11-20' },
+    { balance: 5000, meanDaily: 0, date: undefined },
+    { balance: 5000, meanDaily: -50, date: undefined },
+  ])('balance $balance at $meanDaily a day runs out on $date', ({ balance, meanDaily, date }) => {
+    expect(runOutDate(balance, meanDaily, '2026-11-20')).toBe(date);
+  });
+
+  it.each([
+    { values: [], result: 0 },
+    { values: [7], result: 7 },
+    { values: [3, 1, 2], result: 2 },
+    { values: [4, 1, 3, 2], result: 2.5 },
+    { values: [-100, 0, 0, 5000], result: 0 },
+  ])('median($values) = $result', ({ values, result }) => {
+    expect(median(values)).toBe(result);
+  });
+});
