@@ -4,7 +4,8 @@
  * since when, what to do), and a JSON document with every figure for machine subscribers.
  */
 import type { AlertKind, Severity } from '../config.ts';
-import { utcMonth } from './dates.ts';
+import { addDays, daysBetween, utcDate, utcMonth } from './dates.ts';
+import { roundCredits } from './figures.ts';
 import {
   formatCredits,
   formatDate,
@@ -71,10 +72,16 @@ export function buildSubject(orgName: string, rest: string, test = false): strin
   return `${full.slice(0, SUBJECT_MAX - 1)}…`;
 }
 
+/** Splits text into words for wrapping; a `backtick-quoted` command stays on one line. */
+function words(text: string): string[] {
+  return text.match(/(?:[^\s`]*`[^`]*`)+[^\s`]*|\S+/g) ?? [];
+}
+
+/** Wraps text to `width` columns (a word longer than the width gets a line of its own). */
 function wrap(text: string, width = 78, indent = ''): string[] {
   const out: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of words(text)) {
     if (line && line.length + 1 + word.length > width - indent.length) {
       out.push(indent + line);
       line = word;
@@ -83,6 +90,9 @@ function wrap(text: string, width = 78, indent = ''): string[] {
   if (line) out.push(indent + line);
   return out;
 }
+
+/** Plain-text lines stay within this many columns, except wide tables. */
+const TEXT_WIDTH = 78;
 
 function render(draft: Draft, ctx: MessageContext): Message {
   const labelWidth = Math.max(...draft.facts.map(([k]) => k.length));
@@ -96,24 +106,32 @@ function render(draft: Draft, ctx: MessageContext): Message {
     );
   }
   lines.push(...wrap(draft.headline), '');
-  for (const [label, value] of draft.facts) lines.push(`  ${label.padEnd(labelWidth)}  ${value}`);
+  // Facts: a label column, then the value wrapped under itself.
+  const valueIndent = ' '.repeat(2 + labelWidth + 2);
+  for (const [label, value] of draft.facts) {
+    const [first = '', ...rest] = wrap(value, TEXT_WIDTH - valueIndent.length);
+    lines.push(`  ${label.padEnd(labelWidth)}  ${first}`, ...rest.map((l) => valueIndent + l));
+  }
   for (const section of draft.sections ?? []) lines.push('', section.title, ...section.lines);
   if (draft.advice.length > 0) {
     lines.push('', 'What to do');
     for (const advice of draft.advice) {
-      const [first = '', ...rest] = wrap(advice, 76);
+      const [first = '', ...rest] = wrap(advice, TEXT_WIDTH - 4);
       lines.push(`  - ${first}`, ...rest.map((l) => `    ${l}`));
     }
   }
   lines.push(
     '',
     '--',
-    `Runway Budget Guard · organization "${ctx.orgName}" (${ctx.orgId})`,
-    `Figures read from Runway's API at ${formatInstant(ctx.now.toISOString())}. All periods are UTC days and months.`,
-    `1 credit = $${ctx.usdPerCredit}. Alert ${draft.kind} · ${draft.rule} · ${draft.period} · ${draft.level}.`,
+    ...wrap(`Runway Budget Guard · organization "${ctx.orgName}" (${ctx.orgId})`),
+    ...wrap(
+      `Figures read from Runway's API at ${formatInstant(ctx.now.toISOString())}; all periods are UTC days and months; 1 credit = $${ctx.usdPerCredit}.`,
+    ),
+    ...wrap(`Alert ${draft.kind} · ${draft.rule} · ${draft.period} · ${draft.level}.`),
   );
+  const subject = buildSubject(ctx.orgName, draft.subject, ctx.test);
   return {
-    subject: buildSubject(ctx.orgName, draft.subject, ctx.test),
+    subject,
     text: `${lines.join('\n')}\n`,
     json: {
       schema: MESSAGE_SCHEMA,
@@ -126,6 +144,8 @@ function render(draft: Draft, ctx: MessageContext): Message {
       org: { id: ctx.orgId, name: ctx.orgName },
       generatedAt: ctx.now.toISOString(),
       usdPerCredit: ctx.usdPerCredit,
+      subject,
+      headline: draft.headline,
       ...draft.data,
     },
     attributes: { kind: draft.kind, severity: draft.severity, org: ctx.orgId, rule: draft.rule },
@@ -155,7 +175,7 @@ function budgetDraft(f: BudgetFinding, ctx: MessageContext): Draft {
       : `${ctx.orgName} has spent ${usd(f.spent)} of its ${usd(f.limitCredits)} ${periodWord} budget "${f.budget.id}" for ${periodText(f)}: ${formatPercent(f.percent)} used, past the ${f.threshold}% alert line.`;
   const advice = [
     f.percent >= 100
-      ? 'Runway keeps charging past this budget: it is our limit, not Runway\'s. Decide now whether to slow or pause the heavy workloads (see "Spend by model") or accept the overspend.'
+      ? 'Runway keeps charging past this budget: it is our limit, not Runway\'s. Decide now whether to slow or pause the heaviest models (see "Spend by model") or accept the overspend.'
       : `If this pace is expected, nothing is needed now; the next alert comes at ${f.nextThreshold ?? 100}% (${usd(((f.nextThreshold ?? 100) / 100) * f.limitCredits)}).`,
     `To change the budget, edit the "limit" of budget "${f.budget.id}" in the guard's configuration (cdk.json, context.budgetGuard) and redeploy with \`cdk deploy\`.`,
     `Per-key and per-day detail is on ${RUNWAY_USAGE_PAGE}.`,
@@ -199,6 +219,9 @@ function budgetDraft(f: BudgetFinding, ctx: MessageContext): Draft {
       spentCredits: f.spent,
       limitCredits: f.limitCredits,
       percent: round2(f.percent),
+      remainingCredits: Math.max(0, roundCredits(f.limitCredits - f.spent)),
+      overCredits: Math.max(0, roundCredits(f.spent - f.limitCredits)),
+      nextThreshold: f.nextThreshold ?? null,
       periodStart: f.periodStart,
       crossedOn: f.crossedOn,
       byModel: f.byModel,
@@ -210,32 +233,37 @@ function forecastDraft(f: ForecastFinding, ctx: MessageContext): Draft {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
   const fc = f.forecast;
   const month = formatMonth(f.period);
+  const overBy = fc.projected - f.limitCredits;
+  const projectedPercent = (fc.projected / f.limitCredits) * 100;
+  const maxDaily = fc.daysLeft > 0 ? Math.max(0, f.limitCredits - fc.monthToDate) / fc.daysLeft : 0;
   return {
     kind: 'forecast',
     ...ledger(f),
     subject: `${f.budget.id} forecast ${usd(fc.projected)} of ${usd(f.limitCredits)} for ${month}`,
-    headline: `At the current pace, ${ctx.orgName} will spend about ${usd(fc.projected)} in ${month}, over its ${usd(
-      f.limitCredits,
-    )} budget "${f.budget.id}"${f.exhaustedOn ? `; the budget would run out on ${formatDate(f.exhaustedOn)}` : ''}. Nothing has been overspent yet: this is an early warning.`,
+    headline: `At the current pace, ${ctx.orgName} will spend about ${usd(fc.projected)} in ${month}, ${usd(
+      overBy,
+    )} (${formatPercent(projectedPercent - 100)}) over its ${usd(f.limitCredits)} budget "${f.budget.id}"${
+      f.exhaustedOn ? `; the budget would run out on ${formatDate(f.exhaustedOn)}` : ''
+    }. Nothing has been overspent yet: this is an early warning.`,
     facts: [
       ['Budget', `${f.budget.id} (${scopeText(f.budget.model)})`],
       ['Spent so far', formatMoney(fc.monthToDate, ctx.usdPerCredit)],
       [
         'Projection',
-        `${formatMoney(fc.projected, ctx.usdPerCredit)}, ${formatPercent((fc.projected / f.limitCredits) * 100)} of the limit`,
+        `${formatMoney(fc.projected, ctx.usdPerCredit)}, ${formatPercent(projectedPercent)} of the limit`,
       ],
       ['Limit', formatMoney(f.limitCredits, ctx.usdPerCredit)],
       [
         'Basis',
-        `${usd(fc.burn.meanDaily)} a day on average over the ${fc.burn.basisDays} complete days ${formatDate(fc.burn.from)} – ${formatDate(fc.burn.to)}, × ${fc.daysLeft} days left`,
+        `${usd(fc.burn.meanDaily)} a day on average over the ${fc.burn.basisDays} complete days ${formatDateRange(fc.burn.from, fc.burn.to)}, × ${fc.daysLeft} days left`,
       ],
       ['Runs out on', f.exhaustedOn ? formatDate(f.exhaustedOn) : 'not this month'],
     ],
     advice: [
-      `To stay within ${usd(f.limitCredits)}, daily spend for the rest of ${month} must average ${
-        fc.daysLeft > 0 ? usd(Math.max(0, f.limitCredits - fc.monthToDate) / fc.daysLeft) : usd(0)
-      } or less (now ${usd(fc.burn.meanDaily)}).`,
-      `If the higher spend is planned, raise the "limit" of budget "${f.budget.id}" in the guard's configuration and redeploy; otherwise ask the teams using Runway to slow the most expensive models.`,
+      `To stay within ${usd(f.limitCredits)}, daily spend for the rest of ${month} must average ${usd(
+        maxDaily,
+      )} or less (now ${usd(fc.burn.meanDaily)}).`,
+      `If the higher spend is planned, raise the "limit" of budget "${f.budget.id}" in the guard's configuration (cdk.json, context.budgetGuard) and redeploy; otherwise ask the teams using Runway to slow the most expensive models. Per-model spend is on ${RUNWAY_USAGE_PAGE}.`,
       'You will get this forecast warning at most once a month; budget alerts still follow at each threshold.',
     ],
     data: {
@@ -243,6 +271,9 @@ function forecastDraft(f: ForecastFinding, ctx: MessageContext): Draft {
       monthToDateCredits: fc.monthToDate,
       projectedCredits: fc.projected,
       limitCredits: f.limitCredits,
+      projectedPercent: round2(projectedPercent),
+      projectedOverCredits: Math.max(0, roundCredits(overBy)),
+      maxDailyCreditsToStayWithin: round2(maxDaily),
       meanDailyCredits: round2(fc.burn.meanDaily),
       basisDays: fc.burn.basisDays,
       basisFrom: fc.burn.from,
@@ -257,15 +288,18 @@ function tierCapDraft(f: TierCapFinding, ctx: MessageContext): Draft {
   return {
     kind: 'tier-cap',
     ...ledger(f),
-    subject: `${formatPercent(f.percent)} of Runway tier cap used in 30 days — ${formatNumber(f.used30d)} of ${formatNumber(f.cap)} credits`,
+    subject: `${formatPercent(f.percent)} of Runway tier cap used in 30 days — ${formatUsd(f.used30d, ctx.usdPerCredit)} of ${formatUsd(f.cap, ctx.usdPerCredit)}`,
     headline: `${ctx.orgName} has used ${formatCredits(f.used30d)} in the last 30 days, ${formatPercent(
       f.percent,
     )} of the ${formatCredits(f.cap)} its Runway tier allows it to buy in any 30 days. Past the cap, Runway refuses further credit purchases (including auto-recharge) until older purchases leave the window.`,
     facts: [
-      ['Used, 30 days', `${formatMoney(f.used30d, ctx.usdPerCredit)} (${formatDate(f.from)} – today)`],
+      ['Used, 30 days', formatMoney(f.used30d, ctx.usdPerCredit)],
+      ['Window', `${formatDateRange(f.from, utcDate(ctx.now))} (today so far)`],
       ['Tier cap', `${formatMoney(f.cap, ctx.usdPerCredit)} per 30 days`],
       ['Used', `${formatPercent(f.percent)} (crossed the ${f.threshold}% alert line)`],
-      ['Room left', formatMoney(Math.max(0, f.cap - f.used30d), ctx.usdPerCredit)],
+      f.used30d > f.cap
+        ? ['Over cap by', formatMoney(f.used30d - f.cap, ctx.usdPerCredit)]
+        : ['Room left', formatMoney(f.cap - f.used30d, ctx.usdPerCredit)],
     ],
     advice: [
       `If spend will keep this pace, request a tier upgrade or a limit exception on ${RUNWAY_USAGE_PAGE} now: upgrades unlock after cumulative purchases, and exceptions take time.`,
@@ -277,7 +311,9 @@ function tierCapDraft(f: TierCapFinding, ctx: MessageContext): Draft {
       capCredits: f.cap,
       percent: round2(f.percent),
       threshold: f.threshold,
+      remainingCredits: Math.max(0, roundCredits(f.cap - f.used30d)),
       from: f.from,
+      to: utcDate(ctx.now),
     },
   };
 }
@@ -309,10 +345,35 @@ function dailyQuotaDraft(f: DailyQuotaFinding): Draft {
       model: f.model,
       dailyGenerations: f.used,
       maxDailyGenerations: f.limit,
+      remainingGenerations: Math.max(0, f.limit - f.used),
       percent: round2(f.percent),
       threshold: f.threshold,
     },
   };
+}
+
+/** `Sun 15 – Sat 21 Nov 2026`, `Sat 24 Oct – Sun 22 Nov 2026`, `Wed 31 Dec 2025 – Thu 1 Jan 2026`. */
+function formatDateRange(from: string, to: string): string {
+  const a = formatDate(from);
+  const b = formatDate(to);
+  if (from === to) return b;
+  if (from.slice(0, 7) === to.slice(0, 7)) return `${a.split(' ').slice(0, 2).join(' ')} – ${b}`;
+  if (from.slice(0, 4) === to.slice(0, 4)) return `${a.slice(0, -5)} – ${b}`;
+  return `${a} – ${b}`;
+}
+
+/** `2026-11-22T09` (an hour key) → `2026-11-22 09:00 UTC`. */
+function formatHourKey(key: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}$/.test(key) ? `${key.slice(0, 10)} ${key.slice(11)}:00 UTC` : key;
+}
+
+/** Whether the tier's 30-day purchase cap leaves room to buy `needed` credits, in words. */
+function capRoomText(needed: number, capLeft: number, usdPerCredit: number): string {
+  const room = `about ${formatMoney(capLeft, usdPerCredit)} can be bought now under the tier's 30-day purchase cap`;
+  if (needed <= 0) return room;
+  return needed <= capLeft
+    ? `${room}: enough for that purchase`
+    : `${room}: NOT enough, ${formatUsd(needed - capLeft, usdPerCredit)} short (the room grows as older purchases leave the 30-day window)`;
 }
 
 function balanceDraft(f: BalanceFinding, ctx: MessageContext): Draft {
@@ -320,20 +381,36 @@ function balanceDraft(f: BalanceFinding, ctx: MessageContext): Draft {
   const why = f.breached
     .map((b) =>
       b === 'credits'
-        ? `below the ${formatCredits(f.floorCredits ?? 0)} floor`
+        ? `below its floor of ${formatMoney(f.floorCredits ?? 0, ctx.usdPerCredit)}`
         : `less than ${f.floorDays} days of spend at the current ${usd(f.burn.meanDaily)} a day`,
     )
     .join(' and ');
   const capOk = f.creditsNeeded <= f.capLeft;
+  const runsOut = f.runsOutOn
+    ? ` At the current pace it runs out on about ${formatDate(f.runsOutOn)}, and then Runway stops accepting new generation tasks.`
+    : ' When it reaches zero, Runway stops accepting new generation tasks.';
   return {
     kind: 'balance',
     ...ledger(f),
-    subject: `credit balance low — ${usd(f.balance)} left${f.daysLeft !== undefined ? `, about ${Math.floor(f.daysLeft)} days of spend` : ''}`,
-    headline: `${ctx.orgName}'s prepaid Runway balance is ${formatMoney(f.balance, ctx.usdPerCredit)}, ${why}. When it reaches zero, Runway stops accepting new generation tasks.`,
+    subject: `credit balance low — ${usd(f.balance)} left${
+      f.runsOutOn ? `, runs out ~${formatDate(f.runsOutOn).slice(4)}` : ''
+    }`,
+    headline: `${ctx.orgName}'s prepaid Runway balance is ${formatMoney(f.balance, ctx.usdPerCredit)}, ${why}.${runsOut}`,
     facts: [
       ['Balance', formatMoney(f.balance, ctx.usdPerCredit)],
-      ['Spend rate', `${usd(f.burn.meanDaily)} a day (mean of ${f.burn.basisDays} complete days)`],
-      ['Lasts until', f.runsOutOn ? `about ${formatDate(f.runsOutOn)}` : 'no recent spend'],
+      ['Low since', `${formatHourKey(f.period)} (first check that saw it)`],
+      [
+        'Spend rate',
+        f.burn.basisDays > 0
+          ? `${usd(f.burn.meanDaily)} a day (mean of the ${f.burn.basisDays} complete days ${formatDateRange(f.burn.from, f.burn.to)})`
+          : 'no complete day of history yet',
+      ],
+      [
+        'Runs out',
+        f.runsOutOn && f.daysLeft !== undefined
+          ? `about ${formatDate(f.runsOutOn)} (${dayCount(f.daysLeft)} of spend left)`
+          : 'no recent spend',
+      ],
       [
         'Floors',
         [
@@ -343,23 +420,28 @@ function balanceDraft(f: BalanceFinding, ctx: MessageContext): Draft {
           .filter(Boolean)
           .join(', '),
       ],
-      ['To buy', `${formatMoney(f.creditsNeeded, ctx.usdPerCredit)} covers the floors plus 30 days`],
-      ['Tier room', `about ${formatMoney(f.capLeft, ctx.usdPerCredit)} under the tier's 30-day purchase cap`],
+      ['To buy', `${formatMoney(f.creditsNeeded, ctx.usdPerCredit)} covers the floors plus 30 days of spend`],
+      ['Tier room', capRoomText(f.creditsNeeded, f.capLeft, ctx.usdPerCredit)],
     ],
     advice: [
       `Buy credits on ${RUNWAY_BILLING_PAGE}: ${usd(f.creditsNeeded)} keeps the balance above the floors for the next 30 days at the current pace.`,
       capOk
         ? "The tier's 30-day purchase cap leaves room for that purchase."
-        : `That is more than the roughly ${usd(f.capLeft)} the tier's 30-day purchase cap still allows: buy what you can now and request a tier upgrade or exception on ${RUNWAY_USAGE_PAGE}.`,
+        : `That is more than the roughly ${usd(f.capLeft)} the tier's 30-day purchase cap still allows: buy ${usd(
+            f.capLeft,
+          )} now and request a tier upgrade or a limit exception on ${RUNWAY_USAGE_PAGE}, or slow the most expensive models until the cap frees up.`,
       'This alert is sent once; it re-arms after the balance is back above the floors.',
     ],
     data: {
       creditBalance: f.balance,
+      since: f.period,
       floorCredits: f.floorCredits ?? null,
       floorDays: f.floorDays ?? null,
       breached: f.breached,
       meanDailyCredits: round2(f.burn.meanDaily),
       basisDays: f.burn.basisDays,
+      basisFrom: f.burn.basisDays > 0 ? f.burn.from : null,
+      basisTo: f.burn.basisDays > 0 ? f.burn.to : null,
       daysLeft: f.daysLeft === undefined ? null : round2(f.daysLeft),
       runsOutOn: f.runsOutOn ?? null,
       creditsNeeded: f.creditsNeeded,
@@ -371,22 +453,38 @@ function balanceDraft(f: BalanceFinding, ctx: MessageContext): Draft {
 
 function tierChangeDraft(f: TierChangeFinding, ctx: MessageContext): Draft {
   const allBetter = f.changes.every((c) => c.better);
+  const lowered = f.changes.filter((c) => !c.better).length;
   const first = f.changes[0];
   const subject =
     f.changes.length === 1 && first
       ? `Runway ${first.what} ${first.better ? 'raised' : 'lowered'} — ${formatLimit(first.before)} → ${formatLimit(first.after)}`
-      : `Runway tier limits changed (${f.changes.length} changes${allBetter ? ', all increases' : ''})`;
+      : `Runway tier limits changed — ${f.changes.length} changes, ${
+          allBetter ? 'all increases' : `${lowered} lowered`
+        }`;
+  const cap = f.changes.find((c) => c.what.startsWith('tier cap'));
+  const capDollars = (v: number | null | 'absent') =>
+    typeof v === 'number' ? formatUsd(v, ctx.usdPerCredit) : formatLimit(v);
   return {
     kind: 'tier-change',
     ...ledger(f),
     subject,
     headline: allBetter
       ? `Good news: Runway raised ${ctx.orgName}'s limits since ${formatDate(f.previousDate)}.`
-      : `Runway changed ${ctx.orgName}'s limits since ${formatDate(f.previousDate)}, and at least one is lower than before.`,
-    facts: [['Changes', String(f.changes.length)]],
+      : `Runway changed ${ctx.orgName}'s limits since ${formatDate(f.previousDate)}, and ${
+          lowered === 1 ? 'one is' : `${lowered} are`
+        } lower than before.`,
+    facts: [
+      ['Compared with', `the stored snapshot of ${formatDate(f.previousDate)}`],
+      ['Changes', `${f.changes.length} (${f.changes.length - lowered} more room, ${lowered} less room)`],
+      ...(cap
+        ? ([
+            ['Tier cap', `${capDollars(cap.before)} → ${capDollars(cap.after)} of credits per 30 days`],
+          ] as const)
+        : []),
+    ],
     sections: [
       {
-        title: 'What changed',
+        title: 'What changed (before → now)',
         lines: formatTable(
           ['Limit', 'Before', 'Now', ''],
           f.changes.map((c) => [
@@ -399,42 +497,66 @@ function tierChangeDraft(f: TierChangeFinding, ctx: MessageContext): Draft {
       },
     ],
     advice: allBetter
-      ? ['No action needed. Budgets in the guard are unchanged; quota alerts now use the new limits.']
+      ? [
+          'No action needed. Budgets in the guard are unchanged; quota and tier-cap alerts now use the new limits.',
+        ]
       : [
-          'Check that workloads on the lowered limits still fit; quota alerts now use the new limits.',
-          `If the change is unexpected, contact Runway through ${RUNWAY_USAGE_PAGE}.`,
+          'Check that workloads on the lowered limits still fit: a lower daily limit means HTTP 429 errors sooner, a lower tier cap means fewer credits can be bought in 30 days. Quota and tier-cap alerts now use the new limits.',
+          `If the change is unexpected, or the new limits are too tight, request a limit exception on ${RUNWAY_USAGE_PAGE}.`,
         ],
-    data: { previousDate: f.previousDate, changes: f.changes },
+    data: {
+      previousDate: f.previousDate,
+      allIncreases: allBetter,
+      changes: f.changes,
+    },
   };
 }
+
+const RUNWAY_KEYS_PAGE = 'the API Keys page of the Runway developer portal (dev.runwayml.com)';
 
 function anomalyDraft(f: AnomalyFinding, ctx: MessageContext): Draft {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
   const ratio = f.median > 0 ? `${(f.spend / f.median).toFixed(1)}×` : 'far above';
   const scope = f.scope === 'total' ? 'total spend' : `${f.scope} spend`;
+  const today = utcDate(ctx.now);
+  const when =
+    f.date === today
+      ? `${formatDate(f.date)} (today, so far)`
+      : f.date === addDays(today, -1)
+        ? `${formatDate(f.date)} (yesterday)`
+        : formatDate(f.date);
+  const baseline =
+    f.baselineFrom !== undefined
+      ? `median of the ${daysBetween(f.baselineFrom, f.date)} days ${formatDateRange(f.baselineFrom, addDays(f.date, -1))}`
+      : 'median of the previous 14 days';
   return {
     kind: 'anomaly',
     ...ledger(f),
     subject: `unusual ${f.scope === 'total' ? 'spend' : `${f.scope} spend`} on ${formatDate(f.date).slice(4)} — ${usd(f.spend)}, ${ratio} usual`,
-    headline: `${ctx.orgName}'s ${scope} on ${formatDate(f.date)} is ${usd(f.spend)}, ${ratio} the median day of the previous two weeks (${usd(
+    headline: `${ctx.orgName}'s ${scope} on ${when} is ${usd(f.spend)}, ${ratio} the usual day (${usd(
       f.median,
-    )}). ${f.driver.model} drove it: ${usd(f.driver.spend)} against a usual ${usd(f.driver.median)}.`,
+    )}) and ${usd(f.spend - f.median)} above it. ${f.driver.model} drove it: ${usd(f.driver.spend)} against a usual ${usd(f.driver.median)}.`,
     facts: [
-      ['Day', formatDate(f.date)],
+      ['Day', when],
       ['Spend', formatMoney(f.spend, ctx.usdPerCredit)],
-      ['Usual day', `${formatMoney(f.median, ctx.usdPerCredit)} (median of the previous 14 days)`],
+      ['Usual day', `${formatMoney(f.median, ctx.usdPerCredit)}, the ${baseline}`],
+      ['Above usual', formatMoney(f.spend - f.median, ctx.usdPerCredit)],
       ['Driven by', `${f.driver.model}: ${usd(f.driver.spend)} (usual ${usd(f.driver.median)})`],
       ['Alert rule', `over ${f.multiple}× the usual day and over ${formatCredits(f.floorCredits)}`],
     ],
     advice: [
-      `Ask the team that runs ${f.driver.model} whether this is planned (a launch, a batch job) or a runaway loop or leaked key.`,
-      `If it is not planned, revoke or rotate the API key on ${RUNWAY_USAGE_PAGE} and check the per-key usage there.`,
+      `Ask the team that runs ${f.driver.model} whether this is planned (a launch, a batch job) or a runaway loop or leaked key; if it is not planned, slow or stop those jobs now.`,
+      `If a key may have leaked, revoke or rotate it on ${RUNWAY_KEYS_PAGE}; per-key usage is on the portal's Usage page.`,
+      "If this is the new normal, raise the affected budgets, or anomaly.floorCredits, in the guard's configuration (cdk.json, context.budgetGuard).",
     ],
     data: {
       date: f.date,
       scope: f.scope,
       spendCredits: f.spend,
       medianCredits: f.median,
+      aboveMedianCredits: roundCredits(f.spend - f.median),
+      ratio: f.median > 0 ? round2(f.spend / f.median) : null,
+      baselineFrom: f.baselineFrom ?? null,
       multiple: f.multiple,
       floorCredits: f.floorCredits,
       driver: f.driver,
@@ -471,6 +593,8 @@ export interface GuardErrorInfo {
   readonly status?: number | undefined;
   /** Where the key comes from, for the fix (a secret name or the environment variable). */
   readonly keySource: string;
+  /** When the guard last read this organization successfully (ISO instant), if ever. */
+  readonly lastSuccessAt?: string | undefined;
 }
 
 /** The `guard-error` notification: the guard cannot watch this organization until someone acts. */
@@ -516,9 +640,22 @@ export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, peri
         ],
         ['Key source', info.keySource],
         ...(info.status ? ([['HTTP status', String(info.status)]] as const) : []),
+        ['Failed at', formatInstant(ctx.now.toISOString())],
+        [
+          'Last good read',
+          info.lastSuccessAt
+            ? `${formatInstant(info.lastSuccessAt)}: alerts cover figures up to then`
+            : 'none recorded',
+        ],
       ],
       advice,
-      data: { reason: info.reason, detail: info.detail, status: info.status ?? null },
+      data: {
+        reason: info.reason,
+        detail: info.detail,
+        status: info.status ?? null,
+        keySource: info.keySource,
+        lastSuccessAt: info.lastSuccessAt ?? null,
+      },
     },
     ctx,
   );
@@ -527,36 +664,66 @@ export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, peri
 /** The daily digest: the whole organization at a glance. */
 export function renderDigest(o: Overview, ctx: MessageContext, active: readonly string[]): Message {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
+  const money = (c: number) => formatMoney(c, ctx.usdPerCredit);
   const { yesterday, dayBefore, sameDayLastWeek } = o.comparison;
-  const change = (a: number, b: number) =>
-    b !== 0 ? ` (${a >= b ? '+' : ''}${Math.round(((a - b) / Math.abs(b)) * 100)}%)` : '';
-  const daysLeft = o.balance.daysLeft;
-  const lines = {
-    models: formatTable(
-      ['Model', 'Concurrency', 'Daily limit', 'Used today', 'Remaining', 'Used %'],
-      o.models.map((m) => [
-        m.model,
-        formatLimit(m.maxConcurrentGenerations),
-        formatLimit(m.maxDailyGenerations),
-        formatNumber(m.usedToday),
-        m.remaining === null ? '—' : formatNumber(m.remaining),
-        m.percent === null ? '—' : formatPercent(m.percent),
-      ]),
-    ),
-    budgets: o.budgets.length
-      ? formatTable(
-          ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
-          o.budgets.map((b) => [
-            `${b.id}${b.model ? ` (${b.model})` : ''}`,
-            b.period === 'day' ? 'today' : 'this month',
-            usd(b.spent),
-            usd(b.limitCredits),
-            formatPercent(b.percent),
-            b.projected === undefined ? '—' : usd(b.projected),
-          ]),
-        )
-      : ['  (no budgets configured)'],
+  const versus = (b: number) => {
+    if (b === 0) return '';
+    const change = Math.round(((yesterday.credits - b) / Math.abs(b)) * 100);
+    return `${change >= 0 ? '+' : ''}${change}%`;
   };
+  const bal = o.balance;
+  const daysLeft = bal.daysLeft;
+  const hasFloors = bal.floorCredits !== undefined || bal.floorDays !== undefined;
+  const last14To = addDays(o.today, -1);
+  const spendRange = o.last14.values.length
+    ? `low ${usd(Math.min(...o.last14.values))}, high ${usd(Math.max(...o.last14.values))} a day`
+    : '';
+  const modelTable = formatTable(
+    ['Model', 'Concurrent', 'Daily limit', 'Used', 'Left', '%'],
+    o.models.map((m) => [
+      m.model,
+      formatLimit(m.maxConcurrentGenerations),
+      formatLimit(m.maxDailyGenerations),
+      formatNumber(m.usedToday),
+      m.remaining === null ? '—' : formatNumber(m.remaining),
+      m.percent === null ? '—' : formatPercent(m.percent),
+    ]),
+  );
+  const budgetTable = o.budgets.length
+    ? formatTable(
+        ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
+        o.budgets.map((b) => [
+          `${b.id}${b.model ? ` (${b.model})` : ''}`,
+          b.period === 'day' ? 'today' : 'this month',
+          usd(b.spent),
+          usd(b.limitCredits),
+          formatPercent(b.percent),
+          b.projected === undefined
+            ? '—'
+            : `${usd(b.projected)} (${formatPercent((b.projected / b.limitCredits) * 100)})`,
+        ]),
+      )
+    : ['  (no budgets configured)'];
+  const day = (label: string, date: string) => `${label} (${formatDate(date).slice(0, -5)})`;
+  const dailyTable = formatTable(
+    ['Day', 'Dollars', 'Credits', 'Yesterday vs'],
+    [
+      [day('Yesterday', yesterday.date), usd(yesterday.credits), formatNumber(yesterday.credits), ''],
+      [
+        day('Day before', dayBefore.date),
+        usd(dayBefore.credits),
+        formatNumber(dayBefore.credits),
+        versus(dayBefore.credits),
+      ],
+      [
+        day('Same day last week', sameDayLastWeek.date),
+        usd(sameDayLastWeek.credits),
+        formatNumber(sameDayLastWeek.credits),
+        versus(sameDayLastWeek.credits),
+      ],
+    ],
+  );
+  const capShort = bal.creditsNeeded > bal.capLeft;
   return render(
     {
       kind: 'digest',
@@ -565,61 +732,121 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
       level: 'info',
       severity: 'info',
       subject: `daily digest — ${usd(yesterday.credits)} spent yesterday, balance ${usd(o.creditBalance)}${
-        daysLeft !== undefined ? ` (~${Math.floor(daysLeft)} days)` : ''
+        daysLeft !== undefined ? ` (~${dayCount(daysLeft)})` : ''
       }`,
-      headline: `Daily Runway spend digest for ${ctx.orgName}, ${formatDate(o.today)}.${
-        active.length ? ` Open issues: ${active.join('; ')}.` : ' Nothing needs attention.'
+      headline: `Daily Runway spend digest for ${ctx.orgName}, ${formatDate(o.today)}: ${usd(
+        yesterday.credits,
+      )} spent yesterday, ${usd(o.monthToDate)} so far this month. ${
+        active.length
+          ? `${active.length} open ${active.length === 1 ? 'issue' : 'issues'}, listed under "Needs attention".`
+          : 'Nothing needs attention.'
       }`,
       facts: [
-        ['Balance', formatMoney(o.creditBalance, ctx.usdPerCredit)],
+        ['Balance', money(o.creditBalance)],
         [
-          'Days left',
-          daysLeft === undefined
-            ? 'no recent spend'
-            : `about ${Math.floor(daysLeft)} at ${usd(o.balance.burn.meanDaily)} a day${o.balance.runsOutOn ? ` (runs out ~${formatDate(o.balance.runsOutOn)})` : ''}`,
+          'Runs out',
+          daysLeft === undefined || bal.runsOutOn === undefined
+            ? 'not at the current pace (no recent spend)'
+            : `about ${formatDate(bal.runsOutOn)}: ${dayCount(daysLeft)} at ${usd(bal.burn.meanDaily)} a day (mean of the last ${bal.burn.basisDays} complete ${bal.burn.basisDays === 1 ? 'day' : 'days'})`,
         ],
-        ['Month to date', formatMoney(o.monthToDate, ctx.usdPerCredit)],
+        [
+          'To buy',
+          bal.creditsNeeded > 0
+            ? `${money(bal.creditsNeeded)} covers the next 30 days of spend${hasFloors ? ' and the balance floors' : ''}`
+            : `nothing: the balance covers the next 30 days${hasFloors ? ' and its floors' : ''}`,
+        ],
+        ['Tier room', capRoomText(bal.creditsNeeded, bal.capLeft, ctx.usdPerCredit)],
+        ['Tier cap', `${money(o.maxMonthlyCreditSpend)} per 30 days`],
+        ['Used, 30 days', `${money(o.used30d)}, ${formatPercent(o.capPercent)} of the cap`],
+        ['Month to date', money(o.monthToDate)],
         [
           'Month forecast',
-          o.forecast ? formatMoney(o.forecast.projected, ctx.usdPerCredit) : 'needs 3 days of history',
+          o.forecast
+            ? `${money(o.forecast.projected)}, at ${usd(o.forecast.burn.meanDaily)} a day for the ${o.forecast.daysLeft} days left`
+            : 'needs 3 complete days of history',
         ],
-        [
-          'Tier cap',
-          `${formatCredits(o.maxMonthlyCreditSpend)} per 30 days; ${formatCredits(o.used30d)} used (${formatPercent(o.capPercent)})`,
-        ],
-        [
-          'Yesterday',
-          `${usd(yesterday.credits)}${change(yesterday.credits, dayBefore.credits)} vs day before`,
-        ],
-        ['Day before', usd(dayBefore.credits)],
-        ['Week earlier', `${usd(sameDayLastWeek.credits)} (${formatDate(sameDayLastWeek.date)})`],
-        ['Last 14 days', `${sparkline(o.last14.values)}  ${formatDate(o.last14.from)} – yesterday`],
       ],
       sections: [
-        { title: 'Budgets', lines: lines.budgets },
-        { title: 'Models (Runway daily window)', lines: lines.models },
+        ...(active.length
+          ? [
+              {
+                title: 'Needs attention',
+                lines: active.flatMap((a) => {
+                  const [first = '', ...rest] = wrap(a, TEXT_WIDTH - 4);
+                  return [`  - ${first}`, ...rest.map((l) => `    ${l}`)];
+                }),
+              },
+            ]
+          : []),
+        {
+          title: 'Daily spend',
+          lines: [
+            ...dailyTable,
+            '',
+            `  Last 14 days  ${sparkline(o.last14.values)}  ${formatDateRange(o.last14.from, last14To)}`,
+            ...(spendRange ? [`                ${spendRange}`] : []),
+          ],
+        },
+        { title: 'Budgets', lines: budgetTable },
+        {
+          title: "Models (generations in Runway's rolling daily window)",
+          lines: [
+            ...modelTable,
+            ...wrap(
+              'Concurrent: generations that may run at once. Daily limit, Used, Left: generations per rolling 24 hours. unlimited: Runway sets no limit.',
+              TEXT_WIDTH,
+              '  ',
+            ),
+          ],
+        },
       ],
-      advice: [],
+      advice: capShort
+        ? [
+            `The balance needs more credits than the tier's 30-day purchase cap lets you buy now: buy what the cap allows on ${RUNWAY_BILLING_PAGE}, and request a tier upgrade or limit exception on the portal's Usage page${
+              bal.runsOutOn ? ` before ${formatDate(bal.runsOutOn)}` : ''
+            }.`,
+          ]
+        : [],
       data: {
         date: o.today,
         creditBalance: o.creditBalance,
+        meanDailyCredits: round2(bal.burn.meanDaily),
+        basisDays: bal.burn.basisDays,
         daysLeft: daysLeft === undefined ? null : round2(daysLeft),
-        runsOutOn: o.balance.runsOutOn ?? null,
+        runsOutOn: bal.runsOutOn ?? null,
+        creditsNeeded: bal.creditsNeeded,
+        capLeftCredits: bal.capLeft,
+        capAllowsTopUp: bal.creditsNeeded <= bal.capLeft,
         monthToDateCredits: o.monthToDate,
         forecastMonthCredits: o.forecast?.projected ?? null,
         maxMonthlyCreditSpend: o.maxMonthlyCreditSpend,
         used30dCredits: o.used30d,
-        budgets: o.budgets,
-        models: o.models,
+        capPercent: round2(o.capPercent),
+        budgets: o.budgets.map((b) => ({
+          id: b.id,
+          period: b.period,
+          model: b.model ?? null,
+          spentCredits: b.spent,
+          limitCredits: b.limitCredits,
+          percent: round2(b.percent),
+          projectedCredits: b.projected ?? null,
+        })),
+        models: o.models.map((m) => ({ ...m, percent: m.percent === null ? null : round2(m.percent) })),
         yesterday,
         dayBefore,
         sameDayLastWeek,
-        last14: o.last14,
+        last14: { from: o.last14.from, to: last14To, values: o.last14.values },
         active,
       },
     },
     ctx,
   );
+}
+
+/** `1 day`, `9 days` (whole days, rounded down). */
+function dayCount(days: number): string {
+  const n = Math.floor(days);
+  return `${n} ${n === 1 ? 'day' : 'days'}`;
 }
 
 function round2(value: number): number {

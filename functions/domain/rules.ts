@@ -143,6 +143,8 @@ export interface AnomalyFinding extends FindingBase {
   readonly median: number;
   readonly multiple: number;
   readonly floorCredits: number;
+  /** First day of the baseline the median is taken over (the day before `date` is its last). */
+  readonly baselineFrom?: string | undefined;
   /** The model whose spend rose most over its own median. */
   readonly driver: { readonly model: string; readonly spend: number; readonly median: number };
 }
@@ -242,7 +244,7 @@ function forecastFindings(input: RuleInput): ForecastFinding[] {
       level: 'projected',
       severity: 'warning',
       covers: [],
-      summary: `budget ${budget.id} projected at ${Math.round(percentOf(forecast.projected, limitCredits))}% by month end`,
+      summary: `budget ${budget.id} projected at ${Math.floor(percentOf(forecast.projected, limitCredits))}% by month end`,
       budget,
       limitCredits,
       forecast,
@@ -353,7 +355,7 @@ function balanceFinding(input: RuleInput): { finding?: BalanceFinding; episode?:
       summary:
         state.daysLeft === undefined
           ? 'credit balance below its floor'
-          : `credit balance below its floor (about ${Math.floor(state.daysLeft)} days of spend left)`,
+          : `credit balance below its floor (about ${Math.floor(state.daysLeft)} day${Math.floor(state.daysLeft) === 1 ? '' : 's'} of spend left)`,
       ...state,
     },
   };
@@ -486,6 +488,7 @@ function anomalyFindings(input: RuleInput): AnomalyFinding[] {
         median: totalMedian,
         multiple,
         floorCredits,
+        baselineFrom,
         driver,
       });
       continue;
@@ -505,6 +508,7 @@ function anomalyFindings(input: RuleInput): AnomalyFinding[] {
         median: m.median,
         multiple,
         floorCredits,
+        baselineFrom,
         driver: m,
       });
     }
