@@ -9,9 +9,11 @@
  *    so does a rejected key.
  * 3. Merge: usage days whose numbers changed are rewritten; the day's snapshot and the status are rebuilt.
  * 4. Evaluate the rules and the digest into alerts.
- * 5. One store round: save usage, snapshot and status (batched) while claiming every alert in the ledger.
- * 6. One publish round for the alerts this run claimed (new ones, and pending ones from failed runs);
- *    each published alert is then marked `sent`. A failed publish stays `pending` for the next run.
+ * 5. One store round: save usage, snapshot and status (batched). If it fails, nothing is claimed or sent: the
+ *    run is as if it had not happened, and the next run evaluates (and alerts) from the same stored state.
+ * 6. Claim every alert in the ledger, then one publish round for the alerts this run claimed (new ones, and
+ *    pending ones from failed runs); each published alert is then marked `sent`. A failed publish stays
+ *    `pending` for the next run.
  */
 import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
@@ -322,17 +324,24 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
     balanceEpisode: evaluation.balanceEpisode,
   };
 
-  // Steps 5 and 6: store and deliver.
-  const saveP = deps.store.saveCycle({ orgId: org.id, usage: changed, snapshot, status: newStatus });
-  const deliverP = deliver(org.id, alerts, pending, deps, wall, log);
-  const [saveR, deliverR] = await Promise.allSettled([saveP, deliverP]);
-  const notifications = deliverR.status === 'fulfilled' ? deliverR.value : [];
-  if (saveR.status === 'rejected') {
-    return fail(base, saveR.reason, log, metrics, notifications, 'saving the snapshot failed');
-  }
-  if (deliverR.status === 'rejected') {
-    return fail(base, deliverR.reason, log, metrics, notifications, 'recording alerts failed');
-  }
+  // Step 5: save first. Alerts go out only once the state they were derived from is stored: a save that
+  // fails after a publish would leave the stored snapshot and status behind what subscribers were told, and
+  // the next run would evaluate from the old state again (a tier change back to the old value is then never
+  // announced; a low-balance episode opened by the failed run is opened, and announced, a second time).
+  const saveR = await deps.store
+    .saveCycle({ orgId: org.id, usage: changed, snapshot, status: newStatus })
+    .then(
+      (value) => ({ ok: true as const, value }),
+      (reason: unknown) => ({ ok: false as const, reason }),
+    );
+  if (!saveR.ok) return fail(base, saveR.reason, log, metrics, [], 'saving the snapshot failed');
+  // Step 6: claim and publish.
+  const deliverR = await deliver(org.id, alerts, pending, deps, wall, log).then(
+    (value) => ({ ok: true as const, value }),
+    (reason: unknown) => ({ ok: false as const, reason }),
+  );
+  if (!deliverR.ok) return fail(base, deliverR.reason, log, metrics, [], 'recording alerts failed');
+  const notifications = deliverR.value;
   const failed = notifications.filter((n) => n.outcome === 'failed');
 
   emitOrgMetrics(metrics, org.id, snapshot, overview);
