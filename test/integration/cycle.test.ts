@@ -1,0 +1,523 @@
+/**
+ * The guard cycle end to end with real components: the real Runway SDK client over HTTP against the
+ * simulator, DynamoStore on dynalite, and a notifier that records what it publishes (plus one run through
+ * SnsNotifier into fauxqs). Each test gets its own organization key and its own table.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient, DynamoStore } from '../../functions/adapters/dynamo-store.ts';
+import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
+import { createSnsClient, SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
+import { type ConfigInput, parseConfig } from '../../functions/config.ts';
+import { addDays, utcDate } from '../../functions/domain/dates.ts';
+import type { Message, NotifierPort } from '../../functions/domain/types.ts';
+import {
+  type GuardDeps,
+  type OrgCycleResult,
+  type OrgTarget,
+  runGuard,
+  runOrgCycle,
+} from '../../functions/guard/cycle.ts';
+import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
+import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
+import { startSnsTestServer } from '../helpers/sns.ts';
+
+const NOW = new Date('2026-11-20T10:00:00Z');
+const TODAY = utcDate(NOW);
+const at = (hour: number) => new Date(`${TODAY}T${String(hour).padStart(2, '0')}:00:00Z`);
+
+const simulator = useRunwaySimulator({ now: () => NOW });
+let dynamo: TestDynamo;
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+});
+afterAll(async () => {
+  await dynamo?.close();
+});
+
+/** A real NotifierPort that keeps what it publishes; `failing` makes every publish throw. */
+class RecordingNotifier implements NotifierPort {
+  readonly messages: Message[] = [];
+  failing = false;
+  async publish(message: Message): Promise<string> {
+    if (this.failing) throw new Error('SNS is unreachable (test)');
+    this.messages.push(message);
+    return `msg-${this.messages.length}`;
+  }
+  kinds(): string[] {
+    return this.messages.map((m) => `${m.attributes.kind}:${m.attributes.rule}`);
+  }
+}
+
+/**
+ * An organization with 100 days of usage (1 000 credits a day of gen4.5, 500 of veo3.1; today 60% done), a
+ * month budget past 80% and a tier cap and balance comfortably clear.
+ */
+function addOrganization(): string {
+  const apiKey = uniqueApiKey('cycle');
+  const usage: Record<string, Record<string, number>> = {};
+  for (let back = 99; back >= 1; back--) usage[addDays(TODAY, -back)] = { 'gen4.5': 1000, 'veo3.1': 500 };
+  usage[TODAY] = { 'gen4.5': 600, 'veo3.1': 300 };
+  simulator().addOrganization(
+    createSimulatedOrganization({
+      apiKey,
+      creditBalance: 200_000,
+      maxMonthlyCreditSpend: 1_000_000,
+      tierModels: {
+        'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 },
+        'veo3.1': { maxConcurrentGenerations: 2, maxDailyGenerations: null },
+      },
+      dailyGenerations: { 'gen4.5': 400, 'veo3.1': 50 },
+      usage,
+    }),
+  );
+  return apiKey;
+}
+
+function configFor(over: Partial<ConfigInput['organizations'][number]> = {}) {
+  return parseConfig(
+    {
+      organizations: [
+        {
+          id: 'acme',
+          name: 'Acme Films',
+          apiKeySecretName: 'runway/acme',
+          // Nov 1–19 at 1 500 + 900 today = 29 400 of 35 000: 84%.
+          budgets: [
+            { id: 'monthly', period: 'month', limit: { credits: 35_000 }, thresholds: [50, 80, 100] },
+          ],
+          ...over,
+        },
+      ],
+      // No digest in these runs (they are before 23:00), so each alert is a rule's.
+      digest: { hourUtc: 23 },
+    },
+    'test',
+  );
+}
+
+interface Harness {
+  readonly apiKey: string;
+  readonly tableName: string;
+  readonly store: DynamoStore;
+  readonly notifier: RecordingNotifier;
+  readonly target: OrgTarget;
+  run(options?: {
+    now?: Date;
+    wallClock?: () => Date;
+    notifier?: NotifierPort;
+    store?: DynamoStore;
+    target?: OrgTarget;
+  }): Promise<OrgCycleResult>;
+  /** Every item of the organization in the table, keyed by sort key. */
+  items(): Promise<Map<string, Record<string, unknown>>>;
+}
+
+async function harness(config = configFor()): Promise<Harness> {
+  const apiKey = addOrganization();
+  const tableName = await dynamo.newTable();
+  const store = new DynamoStore({ client: dynamo.client, tableName });
+  const notifier = new RecordingNotifier();
+  const org = config.organizations[0];
+  if (!org) throw new Error('no organization');
+  const targetFor = (key: string): OrgTarget => ({
+    org,
+    keySource: 'the RUNWAYML_API_SECRET environment variable',
+    connect: async (signal) => createRunwayClient({ apiKey: key, baseURL: simulator().url, signal }),
+  });
+  const target = targetFor(apiKey);
+  return {
+    apiKey,
+    tableName,
+    store,
+    notifier,
+    target,
+    run: (options = {}) =>
+      runOrgCycle(options.target ?? target, {
+        config,
+        store: options.store ?? store,
+        notifier: options.notifier ?? notifier,
+        now: () => options.now ?? NOW,
+        ...(options.wallClock ? { wallClock: options.wallClock } : {}),
+      } satisfies GuardDeps),
+    async items() {
+      const { Items = [] } = await dynamo.client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'ORG#acme' },
+          ConsistentRead: true,
+        }),
+      );
+      return new Map(Items.map((item) => [String(item.sk), item]));
+    },
+  };
+}
+
+/** Items other than the alert ledger: what Runway data may change. */
+async function dataItems(h: Harness) {
+  return [...(await h.items())].filter(([sk]) => !sk.startsWith('ALERT#'));
+}
+
+const sentKeys = (r: OrgCycleResult) => r.notifications.filter((n) => n.outcome === 'sent').map((n) => n.key);
+
+describe('a first run, then the same hour again', () => {
+  let h: Harness;
+  let first: OrgCycleResult;
+  beforeAll(async () => {
+    h = await harness();
+    first = await h.run();
+  });
+
+  it('backfills 90 days with one extra usage request and stores DESIGN.md items', async () => {
+    expect(first.ok).toBe(true);
+    expect(first.backfilled).toBe(true);
+    expect(simulator().requests(h.apiKey)).toEqual({ organization: 1, usage: 2 });
+    // The 90 days ending today, all with usage: 90 USAGE items, nothing older.
+    const historyStart = addDays(TODAY, -89);
+    expect(first.usageDaysWritten).toBe(90);
+    const items = await h.items();
+    const usageKeys = [...items.keys()].filter((sk) => sk.startsWith('USAGE#')).sort();
+    expect(usageKeys).toHaveLength(90);
+    expect(usageKeys[0]).toBe(`USAGE#${historyStart}`);
+    expect(usageKeys.at(-1)).toBe(`USAGE#${TODAY}`);
+    expect(items.get(`USAGE#${TODAY}`)).toMatchObject({
+      date: TODAY,
+      credits: { 'gen4.5': 600, 'veo3.1': 300 },
+      totalCredits: 900,
+      fetchedAt: NOW.toISOString(),
+    });
+    expect(items.get(`SNAPSHOT#${TODAY}`)).toMatchObject({
+      orgId: 'acme',
+      date: TODAY,
+      fetchedAt: NOW.toISOString(),
+      creditBalance: 200_000,
+      maxMonthlyCreditSpend: 1_000_000,
+      models: {
+        'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 400 },
+        'veo3.1': { maxConcurrentGenerations: 2, maxDailyGenerations: null, dailyGenerations: 50 },
+      },
+      monthToDateCredits: 29_400,
+      rolling30dCredits: 29 * 1500 + 900,
+    });
+    expect(items.get('STATUS')).toMatchObject({
+      state: 'warn',
+      historyStart,
+      lastSuccessAt: NOW.toISOString(),
+    });
+    expect((await h.store.getStatus('acme'))?.historyStart).toBe(historyStart);
+  });
+
+  it('sends the budget alert once, for the highest threshold, and records the lower one as covered', async () => {
+    expect(first.notifications.map((n) => [n.key, n.outcome, n.redelivery])).toEqual([
+      ['budget#monthly#2026-11#80', 'sent', false],
+    ]);
+    expect(h.notifier.kinds()).toEqual(['budget:monthly']);
+    const items = await h.items();
+    expect(items.get('ALERT#budget#monthly#2026-11#80')).toMatchObject({ state: 'sent', messageId: 'msg-1' });
+    expect(items.get('ALERT#budget#monthly#2026-11#50')).toMatchObject({
+      state: 'sent',
+      coveredBy: 'budget#monthly#2026-11#80',
+    });
+  });
+
+  it('a second run in the same hour sends nothing and writes only the snapshot and status', async () => {
+    const second = await h.run({ now: new Date(NOW.getTime() + 20 * 60_000) });
+    expect(second.ok).toBe(true);
+    expect(second.backfilled).toBe(false);
+    expect(simulator().requests(h.apiKey)).toEqual({ organization: 2, usage: 3 });
+    expect(second.usageDaysWritten).toBe(0);
+    expect(second.writeRequests).toBe(1);
+    expect(second.notifications.map((n) => n.outcome)).toEqual(['duplicate']);
+    expect(h.notifier.messages).toHaveLength(1);
+  });
+});
+
+describe('usage restatements', () => {
+  it('a restated day is rewritten, and only that day', async () => {
+    const h = await harness();
+    await h.run();
+    const before = await h.items();
+    const restated = addDays(TODAY, -3);
+    simulator().restateUsage(h.apiKey, restated, 'veo3.1', 650);
+    const result = await h.run({ now: at(11) });
+    expect(result.usageDaysWritten).toBe(1);
+    const after = await h.items();
+    expect(after.get(`USAGE#${restated}`)).toMatchObject({
+      credits: { 'gen4.5': 1000, 'veo3.1': 650 },
+      totalCredits: 1650,
+      fetchedAt: at(11).toISOString(),
+    });
+    for (const [sk, item] of before) {
+      if (sk.startsWith('USAGE#') && sk !== `USAGE#${restated}`) expect(after.get(sk), sk).toEqual(item);
+    }
+  });
+
+  it('a day Runway stops reporting is restated to zero', async () => {
+    const h = await harness();
+    await h.run();
+    const dropped = addDays(TODAY, -2);
+    simulator().restateUsage(h.apiKey, dropped, 'gen4.5', 0);
+    simulator().restateUsage(h.apiKey, dropped, 'veo3.1', 0);
+    const result = await h.run({ now: at(11) });
+    expect(result.usageDaysWritten).toBe(1);
+    expect((await h.items()).get(`USAGE#${dropped}`)).toMatchObject({ credits: {}, totalCredits: 0 });
+    expect(result.snapshot?.monthToDateCredits).toBe(29_400 - 1500);
+  });
+});
+
+describe('failures store nothing from Runway', () => {
+  it('401: one guard-error notification, not ok, previous snapshot and usage intact', async () => {
+    const h = await harness();
+    await h.run();
+    const before = await dataItems(h);
+    const wrongKey = uniqueApiKey('revoked');
+    const result = await h.run({
+      now: at(11),
+      target: {
+        ...h.target,
+        connect: async (signal) => createRunwayClient({ apiKey: wrongKey, baseURL: simulator().url, signal }),
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.error?.name).toBe('RunwayAuthError');
+    expect(result.notifications.map((n) => [n.kind, n.outcome])).toEqual([['guard-error', 'sent']]);
+    const message = h.notifier.messages.at(-1);
+    expect(message?.attributes).toEqual({
+      kind: 'guard-error',
+      severity: 'critical',
+      org: 'acme',
+      rule: 'runway-auth',
+    });
+    expect(message?.text).not.toContain(wrongKey);
+    expect(await dataItems(h)).toEqual(before);
+    // Once per day: a second failing run does not repeat it.
+    const again = await h.run({
+      now: at(12),
+      target: {
+        ...h.target,
+        connect: async (signal) => createRunwayClient({ apiKey: wrongKey, baseURL: simulator().url, signal }),
+      },
+    });
+    expect(again.notifications.map((n) => n.outcome)).toEqual(['duplicate']);
+  });
+
+  it('schema-invalid organization body: guard-error runway-data, nothing stored', async () => {
+    const h = await harness();
+    simulator().setFault({
+      kind: 'body',
+      endpoint: 'organization',
+      apiKey: h.apiKey,
+      body: { creditBalance: 'plenty', tier: { maxMonthlyCreditSpend: 1 } },
+    });
+    const result = await h.run();
+    expect(result.ok).toBe(false);
+    expect(result.error?.name).toBe('RunwayInvalidResponseError');
+    expect(result.error?.message).toMatch(/\$\.creditBalance/);
+    expect(h.notifier.messages.map((m) => [m.attributes.kind, m.attributes.rule])).toEqual([
+      ['guard-error', 'runway-data'],
+    ]);
+    expect(await dataItems(h)).toEqual([]);
+  });
+
+  it('503: no alert, not ok, the previous snapshot stays', async () => {
+    const h = await harness();
+    await h.run();
+    const before = await dataItems(h);
+    const sent = h.notifier.messages.length;
+    simulator().setFault({
+      kind: 'status',
+      status: 503,
+      apiKey: h.apiKey,
+      headers: { 'retry-after-ms': '5' },
+    });
+    const result = await h.run({ now: at(11) });
+    expect(result.ok).toBe(false);
+    expect(result.error?.name).toBe('RunwayUnavailableError');
+    expect(result.notifications).toEqual([]);
+    expect(h.notifier.messages).toHaveLength(sent);
+    expect(await dataItems(h)).toEqual(before);
+    // The one quick retry happened.
+    expect(simulator().requests(h.apiKey).organization).toBe(3);
+  });
+});
+
+describe('delivery', () => {
+  it('a failed publish stays pending; the next run redelivers it exactly once; the third sends nothing', async () => {
+    const h = await harness();
+    h.notifier.failing = true;
+    const first = await h.run();
+    expect(first.ok).toBe(false);
+    expect(first.error?.name).toBe('NotificationDeliveryError');
+    expect(first.notifications.map((n) => [n.key, n.outcome])).toEqual([
+      ['budget#monthly#2026-11#80', 'failed'],
+    ]);
+    // The rest of the cycle was saved.
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toBeDefined();
+    expect((await h.items()).get('ALERT#budget#monthly#2026-11#80')).toMatchObject({ state: 'pending' });
+
+    h.notifier.failing = false;
+    // The next scheduled run, after the failed run's lease ran out.
+    const later = () => new Date(Date.now() + 10 * 60_000);
+    const second = await h.run({ now: at(11), wallClock: later });
+    expect(second.ok).toBe(true);
+    expect(second.notifications.map((n) => [n.key, n.outcome, n.redelivery])).toEqual([
+      ['budget#monthly#2026-11#80', 'sent', true],
+    ]);
+    expect(h.notifier.kinds()).toEqual(['budget:monthly']);
+    expect((await h.items()).get('ALERT#budget#monthly#2026-11#80')).toMatchObject({
+      state: 'sent',
+      messageId: 'msg-1',
+    });
+
+    const third = await h.run({ now: at(12), wallClock: later });
+    expect(sentKeys(third)).toEqual([]);
+    expect(h.notifier.messages).toHaveLength(1);
+  });
+
+  it('two cycles at once for the same organization publish each alert exactly once in total', async () => {
+    const config = configFor({ lowBalance: { credits: 500_000 } });
+    const h = await harness(config);
+    const otherClient = createDocumentClient(localClientConfig(dynamo.endpoint));
+    try {
+      const otherStore = new DynamoStore({ client: otherClient, tableName: h.tableName });
+      const [a, b] = await Promise.all([h.run(), h.run({ store: otherStore })]);
+      const published = h.notifier.kinds().sort();
+      expect(published).toEqual(['balance:low-balance', 'budget:monthly']);
+      // Each alert: sent by one run, and seen as in flight or already sent by the other.
+      for (const key of new Set([...a.notifications, ...b.notifications].map((n) => n.key))) {
+        const outcomes = [...a.notifications, ...b.notifications]
+          .filter((n) => n.key === key)
+          .map((n) => n.outcome);
+        expect(
+          outcomes.filter((o) => o === 'sent'),
+          key,
+        ).toHaveLength(1);
+        expect(outcomes.every((o) => o === 'sent' || o === 'in-flight' || o === 'duplicate')).toBe(true);
+      }
+      expect(a.ok && b.ok).toBe(true);
+    } finally {
+      otherClient.destroy();
+    }
+  });
+
+  it('SnsNotifier: the alert arrives at a subscribed queue with its Subject and four attributes', async () => {
+    const sns = await startSnsTestServer();
+    try {
+      const topicArn = await sns.createTopic();
+      const queue = await sns.subscribeQueue({ topicArn });
+      const h = await harness();
+      const client = createSnsClient({
+        endpoint: sns.endpoint,
+        region: sns.region,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      try {
+        const result = await h.run({ notifier: new SnsNotifier({ client, topicArn }) });
+        expect(result.ok).toBe(true);
+        const [notification] = result.notifications;
+        const received = await queue.receive({ count: 1 });
+        expect(received).toHaveLength(1);
+        expect(received[0]?.messageId).toBe(notification?.messageId);
+        expect(received[0]?.subject).toBe(notification?.subject);
+        expect(received[0]?.subject).toMatch(/^Acme Films: monthly at 84% — \$294\.00 of \$350\.00$/);
+        expect(received[0]?.messageAttributes).toEqual({
+          kind: { Type: 'String', Value: 'budget' },
+          severity: { Type: 'String', Value: 'warning' },
+          org: { Type: 'String', Value: 'acme' },
+          rule: { Type: 'String', Value: 'monthly' },
+        });
+        // Run again: the ledger says sent, nothing new reaches the queue.
+        await h.run({ notifier: new SnsNotifier({ client, topicArn }) });
+        expect(await queue.receive({ count: 0 })).toEqual([]);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await sns.stop();
+    }
+  });
+});
+
+describe('changes between runs', () => {
+  it('a tier change between runs sends one tier-change alert', async () => {
+    const h = await harness();
+    await h.run();
+    simulator().setTierCap(h.apiKey, 2_000_000);
+    const second = await h.run({ now: at(11) });
+    const changes = second.notifications.filter((n) => n.kind === 'tier-change');
+    expect(changes.map((n) => [n.outcome, n.severity])).toEqual([['sent', 'info']]);
+    expect(changes[0]?.subject).toMatch(/tier cap/);
+    const third = await h.run({ now: at(12) });
+    expect(third.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
+  });
+
+  it('balance: fires once, stays quiet while low, re-arms after recovery and fires again', async () => {
+    const h = await harness(configFor({ budgets: [], lowBalance: { credits: 50_000 } }));
+    const balanceSent = (r: OrgCycleResult) =>
+      r.notifications.filter((n) => n.kind === 'balance' && n.outcome === 'sent').length;
+
+    expect(balanceSent(await h.run({ now: at(8) }))).toBe(0);
+    simulator().setCreditBalance(h.apiKey, 30_000);
+    const low = await h.run({ now: at(9) });
+    expect(balanceSent(low)).toBe(1);
+    expect(low.status?.balanceEpisode).toEqual({ since: `${TODAY}T09` });
+    const stillLow = await h.run({ now: at(10) });
+    expect(balanceSent(stillLow)).toBe(0);
+    expect(stillLow.notifications.map((n) => n.outcome)).toEqual(['duplicate']);
+    simulator().setCreditBalance(h.apiKey, 90_000);
+    const recovered = await h.run({ now: at(11) });
+    expect(recovered.notifications).toEqual([]);
+    expect((await h.store.getStatus('acme'))?.balanceEpisode).toBeUndefined();
+    simulator().setCreditBalance(h.apiKey, 10_000);
+    const again = await h.run({ now: at(12) });
+    expect(balanceSent(again)).toBe(1);
+    expect(h.notifier.kinds().filter((k) => k.startsWith('balance'))).toHaveLength(2);
+  });
+});
+
+describe('runGuard', () => {
+  it('one organization failing does not stop the others; the run is not ok', async () => {
+    const h = await harness();
+    const config = parseConfig(
+      {
+        organizations: [
+          { id: 'acme', name: 'Acme Films', apiKeySecretName: 'runway/acme' },
+          { id: 'revoked', name: 'Revoked Co', apiKeySecretName: 'runway/revoked' },
+        ],
+        digest: { hourUtc: 23 },
+      },
+      'test',
+    );
+    const [acme, revoked] = config.organizations;
+    if (!acme || !revoked) throw new Error('config');
+    const url = simulator().url;
+    const run = await runGuard(
+      [
+        {
+          org: revoked,
+          keySource: 'test',
+          connect: async (signal) =>
+            createRunwayClient({ apiKey: uniqueApiKey('gone'), baseURL: url, signal }),
+        },
+        {
+          org: acme,
+          keySource: 'test',
+          connect: async (signal) => createRunwayClient({ apiKey: h.apiKey, baseURL: url, signal }),
+        },
+      ],
+      { config, store: h.store, notifier: h.notifier, now: () => NOW },
+    );
+    expect(run.ok).toBe(false);
+    expect(run.results.map((r) => [r.orgId, r.ok])).toEqual([
+      ['revoked', false],
+      ['acme', true],
+    ]);
+    expect(h.notifier.messages.map((m) => [m.attributes.org, m.attributes.kind])).toEqual([
+      ['revoked', 'guard-error'],
+    ]);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toBeDefined();
+  });
+});
