@@ -3,7 +3,9 @@
  * 2 bad arguments or configuration, with the reason.
  */
 import { parseArgs } from 'node:util';
+import { runBackfill } from '../functions/cli/backfill.ts';
 import { runCheck } from '../functions/cli/check.ts';
+import { runHistory } from '../functions/cli/history.ts';
 import { UsageError } from '../functions/cli/wiring.ts';
 import { ConfigError } from '../functions/config.ts';
 import { startDemoSimulator } from '../functions/simulator/demo.ts';
@@ -14,6 +16,13 @@ Usage:
   budget-guard check [--config F] [--org ID] [--now ISO] [--json] [--demo] [--verbose]
       One guard cycle: prints the organization overview and every notification sent.
       Without RUNWAYML_API_SECRET (or with --demo) it reads the built-in Runway simulator.
+  budget-guard history [--from D] [--to D] [--org ID] [--model M] [--format table|csv|json] [--config F] [--demo]
+      Stored usage and snapshots, one row per UTC day (dates YYYY-MM-DD, inclusive; at most 366 days;
+      default the 30 days to today): net credits, dollars, credits per model, the day's balance and tier
+      cap, and a TOTAL row. --model limits credits and dollars to one model. CSV is RFC 4180 with CRLF.
+  budget-guard backfill [--days N] [--org ID] [--config F] [--demo]
+      Stores the last N days of Runway usage (1-90, default 90; one request) and writes only the days
+      that changed, so running it again is harmless. A new organization's first check does this too.
   budget-guard simulator [--port P]
       Serves the Runway simulator alone (point RUNWAYML_BASE_URL at it).
   budget-guard help
@@ -75,6 +84,53 @@ const commands: Record<string, Command> = {
         verbose: values.verbose === true,
       },
       io,
+    );
+  },
+  async history(args) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        org: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        model: { type: 'string' },
+        format: { type: 'string', default: 'table' },
+        demo: { type: 'boolean', default: false },
+      },
+    });
+    return runHistory(
+      {
+        configPath: values.config,
+        orgId: values.org,
+        from: values.from,
+        to: values.to,
+        model: values.model,
+        format: values.format,
+        demo: values.demo === true,
+      },
+      io,
+    );
+  },
+  async backfill(args) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        org: { type: 'string' },
+        days: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+      },
+    });
+    const days = values.days === undefined ? undefined : Number(values.days);
+    if (days !== undefined && (values.days?.trim() === '' || !Number.isInteger(days))) {
+      throw new UsageError(`--days must be a whole number from 1 to 90 (got "${values.days}")`);
+    }
+    return runBackfill(
+      { configPath: values.config, orgId: values.org, days, demo: values.demo === true },
+      { ...io, progress: process.stderr.isTTY === true },
     );
   },
   async simulator(args) {
