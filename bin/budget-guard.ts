@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { runBackfill } from '../functions/cli/backfill.ts';
 import { runCheck } from '../functions/cli/check.ts';
 import { runHistory } from '../functions/cli/history.ts';
+import { runTestAlert } from '../functions/cli/test-alert.ts';
 import { UsageError } from '../functions/cli/wiring.ts';
 import { ConfigError } from '../functions/config.ts';
 import { startDemoSimulator } from '../functions/simulator/demo.ts';
@@ -23,6 +24,9 @@ Usage:
   budget-guard backfill [--days N] [--org ID] [--config F] [--demo]
       Stores the last N days of Runway usage (1-90, default 90; one request) and writes only the days
       that changed, so running it again is harmless. A new organization's first check does this too.
+  budget-guard test-alert [--config F] [--kind K] [--org ID]
+      Publishes a [TEST] notification of each subscribed kind (or only K) through SNS
+      (TOPIC_ARN) or the local outbox, to prove delivery and filters. No ledger writes.
   budget-guard simulator [--port P]
       Serves the Runway simulator alone (point RUNWAYML_BASE_URL at it).
   budget-guard help
@@ -132,6 +136,18 @@ const commands: Record<string, Command> = {
       { configPath: values.config, orgId: values.org, days, demo: values.demo === true },
       { ...io, progress: process.stderr.isTTY === true },
     );
+  },
+  async 'test-alert'(args) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        kind: { type: 'string' },
+        org: { type: 'string' },
+      },
+    });
+    return runTestAlert({ configPath: values.config, kind: values.kind, orgId: values.org }, io);
   },
   async simulator(args) {
     const { values } = parseArgs({

@@ -301,7 +301,8 @@ function renderSampleDigest(ctx: MessageContext): Message {
   const overview = computeOverview({
     org: { ...DIGEST_ORG, id: ctx.orgId, name: ctx.orgName },
     config: { ...DIGEST_CONFIG, usdPerCredit: ctx.usdPerCredit },
-    now: ctx.now,
+    // The usage history is fixed around SAMPLE_NOW, whatever clock the message is stamped with.
+    now: SAMPLE_NOW,
     details: {
       creditBalance: 46_969,
       maxMonthlyCreditSpend: 200_000,
