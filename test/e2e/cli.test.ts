@@ -1,0 +1,308 @@
+/**
+ * `budget-guard` end to end: the real command in a child process, in a temporary working directory.
+ * - The default demo (no key, no table, no topic) twice: the second run sends nothing.
+ * - `check --config F --now T --json` against servers the project did not write (dynalite, fauxqs) and the
+ *   simulator over HTTP: the DESIGN.md items, one SNS message per alert with its four attributes, nothing twice.
+ * - Bad input: exit 2 for arguments and config, exit 1 with a guard-error for a rejected key, exit 1 and
+ *   nothing stored for malformed JSON from Runway.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoConfig, createDemoOrganization, DEMO_API_KEY } from '../../functions/simulator/demo.ts';
+import { type RunwaySimulator, startRunwaySimulator } from '../../functions/simulator/server.ts';
+import { type CliResult, runCli, tempWorkdir } from '../helpers/cli.ts';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import { uniqueApiKey } from '../helpers/runway.ts';
+import { type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
+
+const NOW = '2026-11-25T09:30:00Z';
+const TODAY = NOW.slice(0, 10);
+
+let work: Awaited<ReturnType<typeof tempWorkdir>>;
+let configPath: string;
+beforeAll(async () => {
+  work = await tempWorkdir();
+  configPath = join(work.dir, 'budget-guard.json');
+  await writeFile(configPath, JSON.stringify(createDemoConfig(new Date(NOW)), null, 2));
+});
+afterAll(async () => {
+  await work?.remove();
+});
+
+interface CheckJson {
+  ok: boolean;
+  simulated: boolean;
+  results: {
+    orgId: string;
+    ok: boolean;
+    error?: { name: string; message: string };
+    notifications: {
+      key: string;
+      kind: string;
+      severity: string;
+      subject: string;
+      outcome: string;
+      messageId?: string;
+      message: { attributes: Record<string, string> };
+    }[];
+  }[];
+}
+
+function parseJson(result: CliResult): CheckJson {
+  try {
+    return JSON.parse(result.stdout) as CheckJson;
+  } catch {
+    throw new Error(
+      `stdout is not one JSON object (exit ${result.code}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+}
+
+async function lines(path: string): Promise<string[]> {
+  return (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+}
+
+describe('the default demo, twice', () => {
+  it('prints the overview and the alerts, then sends nothing the second time', async () => {
+    const { dir, remove } = await tempWorkdir('budget-guard-demo');
+    try {
+      const first = await runCli(['check', '--now', NOW], { cwd: dir });
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      for (const text of [
+        'SIMULATED DATA',
+        'Balance ',
+        'Tier cap ',
+        'Models (Runway daily window)',
+        'Recent usage',
+        'Budgets',
+        'monthly-total',
+        'veo-daily',
+        'Notifications as delivered',
+      ]) {
+        expect(first.stdout, text).toContain(text);
+      }
+      const sent = Number(/Notifications: (\d+) sent/.exec(first.stdout)?.[1]);
+      expect(sent).toBeGreaterThanOrEqual(3);
+      expect(first.stdout).not.toMatch(/undefined|NaN/);
+      const outbox = join(dir, '.budget-guard', 'outbox.jsonl');
+      expect(await lines(outbox)).toHaveLength(sent);
+
+      const second = await runCli(['check', '--now', NOW], { cwd: dir });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('Notifications: 0 sent');
+      expect(second.stdout).not.toContain('Notifications as delivered');
+      expect(await lines(outbox)).toHaveLength(sent);
+    } finally {
+      await remove();
+    }
+  });
+});
+
+describe('against a simulator, dynalite and fauxqs over HTTP', () => {
+  let simulator: RunwaySimulator;
+  let dynamo: TestDynamo;
+  let sns: SnsTestServer;
+  const malformedKey = uniqueApiKey('malformed');
+
+  beforeAll(async () => {
+    const now = new Date(NOW);
+    [simulator, dynamo, sns] = await Promise.all([
+      startRunwaySimulator({
+        now: () => now,
+        organizations: [
+          createDemoOrganization({ now }),
+          createDemoOrganization({ apiKey: malformedKey, now }),
+        ],
+      }),
+      startTestDynamo(),
+      startSnsTestServer(),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([simulator?.close(), dynamo?.close(), sns?.stop()]);
+  });
+
+  async function awsEnv(topicArn?: string) {
+    const tableName = await dynamo.newTable();
+    const env: Record<string, string> = {
+      RUNWAYML_BASE_URL: simulator.url,
+      RUNWAYML_API_SECRET: DEMO_API_KEY,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      TABLE_NAME: tableName,
+      ...(topicArn ? { AWS_ENDPOINT_URL_SNS: sns.endpoint, TOPIC_ARN: topicArn } : {}),
+    };
+    const items = async () => {
+      const { Items = [] } = await dynamo.client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'ORG#studio' },
+        }),
+      );
+      return new Map(Items.map((item) => [String(item.sk), item]));
+    };
+    return { env, items };
+  }
+
+  it('check --json stores the DESIGN.md items and publishes one SNS message per alert, once', async () => {
+    const topicArn = await sns.createTopic();
+    const queue = await sns.subscribeQueue({ topicArn });
+    const { env, items } = await awsEnv(topicArn);
+    const args = ['check', '--config', configPath, '--now', NOW, '--json'];
+
+    const first = await runCli(args, { cwd: work.dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    const output = parseJson(first);
+    expect(output).toMatchObject({ ok: true, simulated: false });
+    const notifications = output.results[0]?.notifications ?? [];
+    expect(notifications.length).toBeGreaterThanOrEqual(3);
+    expect(notifications.every((n) => n.outcome === 'sent')).toBe(true);
+
+    const stored = await items();
+    expect(stored.get(`SNAPSHOT#${TODAY}`)).toMatchObject({
+      orgId: 'studio',
+      date: TODAY,
+      fetchedAt: new Date(NOW).toISOString(),
+      creditBalance: expect.any(Number),
+      maxMonthlyCreditSpend: 200_000,
+      models: expect.objectContaining({
+        'veo3.1': {
+          maxConcurrentGenerations: 5,
+          maxDailyGenerations: 1000,
+          dailyGenerations: expect.any(Number),
+        },
+        magnific_precision_upscaler_v2: {
+          maxConcurrentGenerations: null,
+          maxDailyGenerations: null,
+          dailyGenerations: expect.any(Number),
+        },
+      }),
+      monthToDateCredits: expect.any(Number),
+      rolling30dCredits: expect.any(Number),
+      forecastMonthCredits: expect.any(Number),
+    });
+    const usage = [...stored.keys()].filter((sk) => sk.startsWith('USAGE#'));
+    expect(usage).toHaveLength(60);
+    expect(stored.get(`USAGE#${TODAY}`)).toMatchObject({
+      date: TODAY,
+      credits: expect.any(Object),
+      totalCredits: expect.any(Number),
+      fetchedAt: expect.any(String),
+    });
+    expect(stored.get('STATUS')).toMatchObject({
+      state: expect.stringMatching(/^(ok|warn|critical)$/),
+      reasons: expect.any(Array),
+      updatedAt: new Date(NOW).toISOString(),
+    });
+    for (const n of notifications) {
+      expect(stored.get(`ALERT#${n.key}`), n.key).toMatchObject({
+        state: 'sent',
+        messageId: n.messageId,
+        sentAt: expect.any(String),
+        expiresAt: expect.any(Number),
+      });
+    }
+
+    const received = await queue.receive({ count: notifications.length });
+    expect(received).toHaveLength(notifications.length);
+    for (const n of notifications) {
+      const message = received.find((r) => r.messageId === n.messageId);
+      expect(message?.subject, n.key).toBe(n.subject);
+      expect(message?.subject?.length).toBeLessThanOrEqual(100);
+      expect(message?.messageAttributes).toEqual({
+        kind: { Type: 'String', Value: n.kind },
+        severity: { Type: 'String', Value: n.severity },
+        org: { Type: 'String', Value: 'studio' },
+        rule: { Type: 'String', Value: n.message.attributes.rule },
+      });
+    }
+
+    const second = await runCli(args, { cwd: work.dir, env });
+    expect(second.code, second.stderr).toBe(0);
+    const again = parseJson(second).results[0]?.notifications ?? [];
+    expect(again.map((n) => n.outcome)).toEqual(notifications.map(() => 'duplicate'));
+    expect(await queue.receive({ count: 0 })).toEqual([]);
+  });
+
+  it('a rejected key: exit 1 and a guard-error notification', async () => {
+    const { dir, remove } = await tempWorkdir('budget-guard-401');
+    try {
+      const { env, items } = await awsEnv();
+      const wrongKey = uniqueApiKey('wrong');
+      const result = await runCli(['check', '--config', configPath, '--now', NOW, '--json'], {
+        cwd: dir,
+        env: { ...env, RUNWAYML_API_SECRET: wrongKey },
+      });
+      expect(result.code).toBe(1);
+      const [org] = parseJson(result).results;
+      expect(org?.error?.name).toBe('RunwayAuthError');
+      expect(org?.notifications.map((n) => [n.kind, n.message.attributes.rule, n.outcome])).toEqual([
+        ['guard-error', 'runway-auth', 'sent'],
+      ]);
+      const outbox = (await lines(join(dir, '.budget-guard', 'outbox.jsonl'))).map(
+        (line) => JSON.parse(line) as { attributes: Record<string, string>; text: string },
+      );
+      expect(outbox.map((e) => e.attributes.kind)).toEqual(['guard-error']);
+      expect(result.stdout + result.stderr + (outbox[0]?.text ?? '')).not.toContain(wrongKey);
+      expect([...(await items()).keys()].filter((sk) => !sk.startsWith('ALERT#'))).toEqual([]);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('malformed JSON from Runway: exit 1 with a clear message, nothing stored', async () => {
+    const { dir, remove } = await tempWorkdir('budget-guard-malformed');
+    try {
+      simulator.setFault({ kind: 'malformedJson', apiKey: malformedKey });
+      const { env, items } = await awsEnv();
+      const result = await runCli(['check', '--config', configPath, '--now', NOW], {
+        cwd: dir,
+        env: { ...env, RUNWAYML_API_SECRET: malformedKey },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /CHECK FAILED: Runway returned data that fails validation .*not valid JSON/,
+      );
+      expect(result.stdout).toContain('Nothing was stored from this run');
+      expect([...(await items()).keys()].filter((sk) => !sk.startsWith('ALERT#'))).toEqual([]);
+    } finally {
+      simulator.setFault(undefined);
+      await remove();
+    }
+  });
+});
+
+describe('bad arguments and configuration exit 2 with the reason', () => {
+  it('invalid config, unknown option, a bad --now and an unknown --org', async () => {
+    const bad = createDemoConfig(new Date(NOW)) as {
+      organizations: { budgets: { thresholds: number[] }[] }[];
+    };
+    const first = bad.organizations[0]?.budgets[0];
+    if (first) first.thresholds = [120];
+    const badPath = join(work.dir, 'bad-config.json');
+    await writeFile(badPath, JSON.stringify(bad));
+    const cwd = work.dir;
+    const [invalid, unknownOption, badNow, unknownOrg] = await Promise.all([
+      runCli(['check', '--config', badPath, '--now', NOW], { cwd }),
+      runCli(['check', '--frobnicate'], { cwd }),
+      runCli(['check', '--demo', '--now', 'garbage'], { cwd }),
+      runCli(['check', '--demo', '--org', 'nope', '--now', NOW], { cwd }),
+    ]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('$.organizations[0].budgets[0].thresholds[0]');
+    expect(invalid.stderr).toContain('at most 100');
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toMatch(/frobnicate/);
+    expect(badNow.code).toBe(2);
+    expect(badNow.stderr).toMatch(/--now must be an ISO 8601 date/);
+    expect(unknownOrg.code).toBe(2);
+    expect(unknownOrg.stderr).toMatch(/Unknown organization "nope"/);
+    for (const r of [invalid, unknownOption, badNow, unknownOrg]) expect(r.stdout).toBe('');
+  });
+});
