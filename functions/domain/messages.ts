@@ -732,7 +732,7 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
       level: 'info',
       severity: 'info',
       subject: `daily digest — ${usd(yesterday.credits)} spent yesterday, balance ${usd(o.creditBalance)}${
-        daysLeft !== undefined ? ` (~${dayCount(daysLeft)})` : ''
+        daysLeft !== undefined ? ` (${daysLeft < 1 ? 'under a day' : `~${dayCount(daysLeft)}`})` : ''
       }`,
       headline: `Daily Runway spend digest for ${ctx.orgName}, ${formatDate(o.today)}: ${usd(
         yesterday.credits,
@@ -846,6 +846,7 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
 /** `1 day`, `9 days` (whole days, rounded down). */
 function dayCount(days: number): string {
   const n = Math.floor(days);
+  if (n < 1) return 'less than a day';
   return `${n} ${n === 1 ? 'day' : 'days'}`;
 }
 
