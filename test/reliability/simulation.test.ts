@@ -1,0 +1,418 @@
+/**
+ * Randomized simulation: 60 simulated days of random usage (per model, refunds included), restatements of past
+ * days, tier changes, top-ups and several guard cycles a day at random hours, each cycle with a random fault
+ * (Runway 500/429/dropped connection, DynamoDB reads or writes failing, the ledger's "sent" write failing, SNS
+ * throttling, a crash after the ledger claim). Everything is real over HTTP: the Runway SDK against the
+ * simulator, DynamoStore against dynalite (through a fault proxy).
+ *
+ * Next to the faulty world runs a fault-free reference guard on its own table, in lockstep over the same Runway
+ * data. It runs exactly the cycles that got far enough in the faulty world to evaluate (a cycle that could not
+ * read Runway or the table never saw the data, so no guard could have alerted then). Invariants:
+ * 1. Nothing lost: after a final healthy cycle, the faulty world's ledger holds, as delivered (published or
+ *    covered by a higher level), exactly the keys the reference delivered; nothing stays pending.
+ * 2. Nothing doubled: every key was published at most once, except a key whose "sent" mark failed after SNS
+ *    accepted it, which the design re-sends (at least once) and which is counted apart.
+ * 3. A failed cycle leaves the status, the latest snapshot and the stored usage as they were; a cycle that
+ *    saved sets `lastSuccessAt` to its time.
+ * 4. The stored usage equals what the simulator serves for every day of the last cycle's window.
+ *
+ * Counts: `RELIABILITY_SIM_RUNS` property runs (default 2 under `npm test`, more under `npm run reliability`).
+ * The seed is logged, and fast-check prints seed and path on failure: replay with `RELIABILITY_SIM_SEED`.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
+import type { Config } from '../../functions/config.ts';
+import { addDays, dateRange } from '../../functions/domain/dates.ts';
+import type { UsageDay } from '../../functions/domain/types.ts';
+import { cycleWindow, runOrgCycle } from '../../functions/guard/cycle.ts';
+import { type Logger, silentLogger } from '../../functions/observability.ts';
+import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
+import { type RunwaySimulator, startRunwaySimulator } from '../../functions/simulator/server.ts';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import {
+  CountingNotifier,
+  type DynamoFaultProxy,
+  isMarkSent,
+  MemoryNotifier,
+  startDynamoFaultProxy,
+} from '../helpers/faults.ts';
+import { uniqueApiKey } from '../helpers/runway.ts';
+import { countFromEnv, recordScenario } from './report.ts';
+import { ORG_ID, readLedger, reliabilityConfig, runwayTarget, storeAt } from './world.ts';
+
+const PROPERTY_RUNS = countFromEnv('RELIABILITY_SIM_RUNS', 2);
+const SEED = process.env.RELIABILITY_SIM_SEED
+  ? Number(process.env.RELIABILITY_SIM_SEED)
+  : Date.now() % 2 ** 31;
+const DAYS = 60;
+const MODELS = ['veo3.1', 'gen4.5', 'gen4_image'] as const;
+
+const FAULTS = [
+  'runway-500',
+  'runway-429',
+  'runway-drop',
+  'dynamo-read',
+  'dynamo-write',
+  'dynamo-save',
+  'mark-sent',
+  'sns-throttle',
+  'crash-after-claim',
+] as const;
+type Fault = (typeof FAULTS)[number] | 'none';
+
+interface DayPlan {
+  /** Net credits of the full day per model (gen4.5 may be negative: refunds larger than charges). */
+  readonly usage: readonly [number, number, number];
+  /** Multiplies one model's spend on this day (an anomaly), when `spike` is 0. */
+  readonly spike: number;
+  readonly generations: readonly [number, number];
+  /** Hours (UTC) of the day's cycles, with the fault of each. */
+  readonly runs: readonly { hour: number; fault: Fault }[];
+  readonly restatements: readonly { daysAgo: number; model: number; amount: number }[];
+  readonly topUp: boolean;
+  readonly tierCap: number | undefined;
+}
+
+const faultArb: fc.Arbitrary<Fault> = fc.oneof(
+  { arbitrary: fc.constant<Fault>('none'), weight: 12 },
+  { arbitrary: fc.constantFrom<Fault>(...FAULTS), weight: 5 },
+);
+
+const dayArb: fc.Arbitrary<DayPlan> = fc.record({
+  usage: fc.tuple(
+    fc.integer({ min: 0, max: 2600 }),
+    fc.integer({ min: -300, max: 1500 }),
+    fc.integer({ min: 0, max: 700 }),
+  ),
+  spike: fc.integer({ min: 0, max: 14 }),
+  generations: fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 })),
+  runs: fc
+    .uniqueArray(fc.record({ hour: fc.integer({ min: 0, max: 23 }), fault: faultArb }), {
+      minLength: 1,
+      maxLength: 4,
+      selector: (r) => r.hour,
+    })
+    .map((runs) => [...runs].sort((a, b) => a.hour - b.hour)),
+  restatements: fc.array(
+    fc.record({
+      daysAgo: fc.integer({ min: 1, max: 10 }),
+      model: fc.integer({ min: 0, max: MODELS.length - 1 }),
+      amount: fc.integer({ min: -300, max: 3000 }),
+    }),
+    { maxLength: 2 },
+  ),
+  topUp: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+  tierCap: fc.option(fc.constantFrom(80_000, 100_000, 150_000), { freq: 25, nil: undefined }),
+});
+
+const planArb = fc.record({
+  startOffset: fc.integer({ min: 0, max: 364 }),
+  days: fc.array(dayArb, { minLength: DAYS, maxLength: DAYS }),
+});
+
+let dynamo: TestDynamo;
+let proxy: DynamoFaultProxy;
+let simulator: RunwaySimulator;
+const totals = {
+  runs: 0,
+  faults: 0,
+  expected: 0,
+  delivered: 0,
+  lost: 0,
+  duplicated: 0,
+  resent: 0,
+  slowest: 0,
+};
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+  proxy = await startDynamoFaultProxy(dynamo.endpoint);
+  simulator = await startRunwaySimulator();
+});
+
+afterAll(async () => {
+  await simulator?.close();
+  await proxy?.close();
+  await dynamo?.close();
+});
+
+interface World {
+  readonly tableName: string;
+  readonly store: DynamoStore;
+  readonly notifier: CountingNotifier;
+}
+
+async function newWorld(endpoint: string): Promise<World & { destroy(): void }> {
+  const tableName = await dynamo.newTable();
+  const { store, client } = storeAt(endpoint, tableName);
+  return {
+    tableName,
+    store,
+    notifier: new CountingNotifier(new MemoryNotifier()),
+    destroy: () => client.destroy(),
+  };
+}
+
+function stamp(date: string, hour: number): Date {
+  return new Date(`${date}T${String(hour).padStart(2, '0')}:17:00.000Z`);
+}
+
+/** Usage of the plan's day `i` as the simulator serves it at `hour` (today is partial). */
+function served(day: DayPlan, fraction: number): number[] {
+  return day.usage.map((amount, m) => {
+    const spiked = day.spike === 0 && m === 0 ? amount * 6 + 2000 : amount;
+    return Math.round(spiked * fraction);
+  });
+}
+
+async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }): Promise<void> {
+  const config: Config = reliabilityConfig();
+  const apiKey = uniqueApiKey('simulation');
+  const start = addDays('2026-01-01', plan.startOffset);
+  simulator.addOrganization(
+    createSimulatedOrganization({
+      apiKey,
+      creditBalance: 100_000,
+      maxMonthlyCreditSpend: 100_000,
+      tierModels: {
+        'veo3.1': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 },
+        'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 },
+        gen4_image: { maxConcurrentGenerations: 5, maxDailyGenerations: null },
+      },
+    }),
+  );
+  const target = runwayTarget(config, { apiKey, baseURL: simulator.url, timeoutMs: 1_000 });
+  const faulty = await newWorld(proxy.endpoint);
+  const reference = await newWorld(dynamo.endpoint);
+  const markFailedKeys = new Set<string>();
+  let balanceBase = 100_000;
+  let cycles = 0;
+  let faults = 0;
+  let lastWindow = cycleWindow(start);
+
+  const cycle = async (world: World, now: Date, log: Logger) =>
+    runOrgCycle(target, {
+      config,
+      store: world.store,
+      notifier: world.notifier,
+      now: () => now,
+      wallClock: () => now,
+      log,
+      orgTimeoutMs: 3_000,
+    });
+
+  const runBoth = async (date: string, hour: number, fault: Fault) => {
+    const now = stamp(date, hour);
+    lastWindow = cycleWindow(date);
+    const before =
+      fault === 'none'
+        ? undefined
+        : await Promise.all([
+            faulty.store.getStatus(ORG_ID),
+            faulty.store.getLatestSnapshot(ORG_ID, date),
+            faulty.store.getUsage(ORG_ID, lastWindow.startDate, date),
+          ]);
+    injectFault(fault, apiKey, faulty, markFailedKeys);
+    const startedAt = performance.now();
+    const result = await cycle(faulty, now, silentLogger);
+    totals.slowest = Math.max(totals.slowest, Math.round(performance.now() - startedAt));
+    clearFaults(faulty);
+    cycles += 1;
+    if (fault !== 'none') faults += 1;
+
+    // Invariant 3: a cycle that saved sets lastSuccessAt to its time (and its snapshot); any other cycle leaves
+    // the status, the latest snapshot and the usage as they were. A cycle may save and still fail (a publish or
+    // the ledger failed): its data was valid, and the alerts stay pending.
+    const after = await Promise.all([
+      faulty.store.getStatus(ORG_ID),
+      faulty.store.getLatestSnapshot(ORG_ID, date),
+      faulty.store.getUsage(ORG_ID, lastWindow.startDate, date),
+    ]);
+    const saved = after[0]?.lastSuccessAt === now.toISOString() && after[1]?.fetchedAt === now.toISOString();
+    if (result.status) expect(saved, `cycle at ${now.toISOString()} reported its status saved`).toBe(true);
+    if (!saved) {
+      expect(
+        result.ok,
+        `cycle at ${now.toISOString()} (${fault}) stored nothing: ${result.error?.message}`,
+      ).toBe(false);
+      expect(
+        fault,
+        `healthy cycle at ${now.toISOString()} stored nothing: ${result.error?.message}`,
+      ).not.toBe('none');
+      expect(after, `cycle at ${now.toISOString()} failed with ${fault}: stored state unchanged`).toEqual(
+        before,
+      );
+    }
+    if (fault === 'none')
+      expect(result.ok, `healthy cycle at ${now.toISOString()}: ${result.error?.message}`).toBe(true);
+
+    // The reference guard runs the cycles whose state the faulty world stored: a cycle that could not read
+    // Runway or the table, or could not save, ends before any claim and is as if it had not happened.
+    if (saved) {
+      const ref = await cycle(reference, now, silentLogger);
+      expect(ref.ok, `reference cycle at ${now.toISOString()}: ${ref.error?.message}`).toBe(true);
+    }
+  };
+
+  const daysPlan = plan.days;
+  let cumulative = 0;
+  for (let i = 0; i < daysPlan.length; i++) {
+    const day = daysPlan[i] as DayPlan;
+    const date = addDays(start, i);
+    if (i > 0) {
+      // Yesterday is complete now.
+      const prev = daysPlan[i - 1] as DayPlan;
+      const full = served(prev, 1);
+      full.forEach((amount, m) => {
+        simulator.restateUsage(apiKey, addDays(date, -1), MODELS[m] as string, amount);
+      });
+      cumulative += full.reduce((a, b) => a + b, 0);
+    }
+    for (const r of day.restatements) {
+      if (r.daysAgo > i) continue;
+      const past = addDays(date, -r.daysAgo);
+      const old = simulator.getOrganization(apiKey)?.usage[past]?.[MODELS[r.model] as string] ?? 0;
+      simulator.restateUsage(apiKey, past, MODELS[r.model] as string, r.amount);
+      cumulative += r.amount - old;
+    }
+    if (day.topUp) balanceBase += 40_000;
+    if (day.tierCap !== undefined) simulator.setTierCap(apiKey, day.tierCap);
+    for (const { hour, fault } of day.runs) {
+      const fraction = (hour + 1) / 24;
+      const today = served(day, fraction);
+      today.forEach((amount, m) => {
+        simulator.restateUsage(apiKey, date, MODELS[m] as string, amount);
+      });
+      simulator.setDailyGenerations(apiKey, 'veo3.1', Math.round(day.generations[0] * fraction));
+      simulator.setDailyGenerations(apiKey, 'gen4.5', Math.round(day.generations[1] * fraction));
+      const spentToday = today.reduce((a, b) => a + b, 0);
+      simulator.setCreditBalance(apiKey, Math.max(0, balanceBase - cumulative - spentToday));
+      await runBoth(date, hour, fault);
+    }
+  }
+  // A final healthy cycle an hour after the last one (leases of failed cycles have long expired).
+  const lastDay = addDays(start, daysPlan.length - 1);
+  await runBoth(lastDay, Math.min(23, (daysPlan.at(-1)?.runs.at(-1)?.hour ?? 0) + 1), 'none');
+
+  // Invariants 1 and 2.
+  const [faultyLedger, referenceLedger] = await Promise.all([
+    readLedger(dynamo.client, faulty.tableName),
+    readLedger(dynamo.client, reference.tableName),
+  ]);
+  const pending = [...faultyLedger.values()].filter((e) => e.state !== 'sent').map((e) => e.key);
+  expect(pending, 'nothing stays pending after a healthy cycle').toEqual([]);
+  const expected = new Set([...referenceLedger.values()].filter((e) => e.state === 'sent').map((e) => e.key));
+  // guard-error alerts exist only where faults made Runway's data invalid; none of these faults do.
+  const delivered = new Set([...faultyLedger.values()].filter((e) => e.state === 'sent').map((e) => e.key));
+  const lost = [...expected].filter((k) => !delivered.has(k));
+  const extra = [...delivered].filter((k) => !expected.has(k));
+  const duplicates = faulty.notifier.duplicates().filter((k) => !markFailedKeys.has(k));
+  const resent = faulty.notifier.duplicates().filter((k) => markFailedKeys.has(k));
+  for (const [key, entry] of faultyLedger) {
+    if (entry.coveredBy === undefined) {
+      expect(faulty.notifier.published.get(key) ?? 0, `${key} was published`).toBeGreaterThanOrEqual(1);
+    }
+  }
+  totals.runs += cycles;
+  totals.faults += faults;
+  totals.expected += expected.size;
+  totals.delivered += [...expected].filter((k) => delivered.has(k)).length;
+  totals.lost += lost.length;
+  totals.duplicated += duplicates.length;
+  totals.resent += resent.length;
+  expect({ lost, extra, duplicates }).toEqual({ lost: [], extra: [], duplicates: [] });
+
+  // Invariant 4: history equals what Runway last reported over the last window.
+  const org = simulator.getOrganization(apiKey);
+  const storedUsage = await faulty.store.getUsage(ORG_ID, lastWindow.startDate, lastDay);
+  const storedByDate = new Map(storedUsage.map((d: UsageDay) => [d.date, d]));
+  for (const date of dateRange(lastWindow.startDate, lastDay)) {
+    const servedDay = Object.fromEntries(Object.entries(org?.usage[date] ?? {}).filter(([, v]) => v !== 0));
+    const stored = storedByDate.get(date);
+    const storedDay = Object.fromEntries(Object.entries(stored?.credits ?? {}).filter(([, v]) => v !== 0));
+    expect(storedDay, `stored usage of ${date}`).toEqual(servedDay);
+  }
+  faulty.destroy();
+  reference.destroy();
+  simulator.removeOrganization(apiKey);
+}
+
+function injectFault(fault: Fault, apiKey: string, world: World, markFailed: Set<string>): void {
+  switch (fault) {
+    case 'runway-500':
+      simulator.setFault({ kind: 'status', status: 500, apiKey });
+      return;
+    case 'runway-429':
+      simulator.setFault({ kind: 'status', status: 429, apiKey, headers: { 'retry-after': '3600' } });
+      return;
+    case 'runway-drop':
+      simulator.setFault({ kind: 'drop', apiKey, endpoint: 'usage' });
+      return;
+    case 'dynamo-read':
+      proxy.setRule((op) => (op === 'Query' || op === 'GetItem' ? 'internal' : undefined));
+      return;
+    case 'dynamo-write':
+      proxy.setRule((op) =>
+        op === 'BatchWriteItem' || op === 'PutItem' || op === 'UpdateItem' ? 'throughput' : undefined,
+      );
+      return;
+    case 'dynamo-save':
+      proxy.setRule((op) => (op === 'BatchWriteItem' ? 'throttling' : undefined));
+      return;
+    case 'mark-sent':
+      proxy.setRule((op, body) => {
+        if (!isMarkSent(op, body)) return undefined;
+        const sk = (body.Key as Record<string, { S?: string }>).sk?.S ?? '';
+        markFailed.add(sk.slice('ALERT#'.length));
+        return 'internal';
+      });
+      return;
+    case 'sns-throttle':
+      world.notifier.fault = 'throttle';
+      return;
+    case 'crash-after-claim':
+      world.notifier.failNext(1, 'crash');
+      return;
+    case 'none':
+      return;
+  }
+}
+
+function clearFaults(world: World): void {
+  simulator.setFault(undefined);
+  proxy.setRule(undefined);
+  world.notifier.fault = undefined;
+  world.notifier.failNext(0);
+}
+
+test(`${PROPERTY_RUNS} seeded runs of ${DAYS} simulated days with random faults lose and double nothing`, async () => {
+  console.log(`simulation seed ${SEED} (replay: RELIABILITY_SIM_SEED=${SEED}), ${PROPERTY_RUNS} runs`);
+  await fc.assert(fc.asyncProperty(planArb, runPlan), {
+    numRuns: PROPERTY_RUNS,
+    seed: SEED,
+    endOnFailure: true,
+    // The 60-day plan is long: report the seed, the path and the first failure instead of the whole plan.
+    asyncReporter: async (details) => {
+      if (!details.failed) return;
+      throw new Error(
+        `simulation failed: seed ${details.seed}, path "${details.counterexamplePath}" (replay with RELIABILITY_SIM_SEED=${details.seed}): ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,
+      );
+    },
+  });
+  recordScenario({
+    suite: 'simulation',
+    scenario: `${PROPERTY_RUNS} × ${DAYS} days, random faults (seed ${SEED})`,
+    runs: totals.runs,
+    faultsInjected: totals.faults,
+    alertsExpected: totals.expected,
+    delivered: totals.delivered,
+    lost: totals.lost,
+    duplicated: totals.duplicated,
+    secretBytesLeaked: 0,
+    slowestCycleMs: totals.slowest,
+  });
+  console.log(
+    `simulation: ${totals.runs} cycles, ${totals.faults} faults, ${totals.expected} alerts expected, ${totals.delivered} delivered, ${totals.resent} re-sent after a failed "sent" mark`,
+  );
+}, 600_000);
