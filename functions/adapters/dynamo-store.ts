@@ -121,6 +121,12 @@ export class DynamoStore implements StorePort {
   private readonly tableName: string;
   private readonly maxBatchAttempts: number;
   private readonly retryBaseDelayMs: number;
+  /**
+   * Per organization, the ledger keys the last `listPendingAlerts` found, and which of them were `sent`.
+   * `sent` is final and a ledger item is only ever removed by its TTL, so `claimAlert` and `recordCovered`
+   * answer from here without a write: a run where nothing changed writes only its snapshot and status.
+   */
+  private readonly ledgerSeen = new Map<string, { readonly keys: Set<string>; readonly sent: Set<string> }>();
 
   constructor(options: DynamoStoreOptions) {
     if (!options.tableName) throw new TypeError('DynamoStore needs a table name');
@@ -225,6 +231,7 @@ export class DynamoStore implements StorePort {
     readonly leaseMs: number;
     readonly expiresAt: Date;
   }): Promise<ClaimResult> {
+    if (this.ledgerSeen.get(input.orgId)?.sent.has(input.key)) return 'sent';
     const nowMs = input.now.getTime();
     const item: Item = {
       pk: pkOf(input.orgId),
@@ -302,8 +309,11 @@ export class DynamoStore implements StorePort {
     readonly expiresAt: Date;
   }): Promise<void> {
     const expiresAt = epochSeconds(input.expiresAt);
+    const seen = this.ledgerSeen.get(input.orgId)?.keys;
     await Promise.all(
       [...new Set(input.keys)].map(async (key) => {
+        // Already in the ledger: the conditional put below would fail.
+        if (seen?.has(key)) return;
         try {
           await this.client.send(
             new PutCommand({
@@ -328,22 +338,32 @@ export class DynamoStore implements StorePort {
     );
   }
 
+  /**
+   * Pending alerts whose lease expired. Reads the organization's whole ledger (a filter would not read less)
+   * and remembers which keys exist and which are `sent`, for this run's claims.
+   */
   async listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: '#state = :pending AND leaseUntil < :now',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: {
-        ':pk': pkOf(orgId),
-        ':prefix': ALERT_PREFIX,
-        ':pending': 'pending',
-        ':now': now.getTime(),
-      },
+      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':prefix': ALERT_PREFIX },
     });
-    return items.map((item) => ({
-      key: str(item, 'sk').slice(ALERT_PREFIX.length),
-      message: item.message as Message,
-    }));
+    const keys = new Set<string>();
+    const sent = new Set<string>();
+    const pending: PendingAlert[] = [];
+    for (const item of items) {
+      const key = str(item, 'sk').slice(ALERT_PREFIX.length);
+      keys.add(key);
+      if (item.state === 'sent') sent.add(key);
+      else if (
+        item.state === 'pending' &&
+        typeof item.leaseUntil === 'number' &&
+        item.leaseUntil < now.getTime()
+      ) {
+        pending.push({ key, message: item.message as Message });
+      }
+    }
+    this.ledgerSeen.set(orgId, { keys, sent });
+    return pending;
   }
 
   // -------------------------------------------------------------------------------------------------------
