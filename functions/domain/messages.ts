@@ -312,6 +312,7 @@ function tierCapDraft(f: TierCapFinding, ctx: MessageContext): Draft {
       percent: round2(f.percent),
       threshold: f.threshold,
       remainingCredits: Math.max(0, roundCredits(f.cap - f.used30d)),
+      overCredits: Math.max(0, roundCredits(f.used30d - f.cap)),
       from: f.from,
       to: utcDate(ctx.now),
     },
@@ -641,12 +642,11 @@ export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, peri
         ['Key source', info.keySource],
         ...(info.status ? ([['HTTP status', String(info.status)]] as const) : []),
         ['Failed at', formatInstant(ctx.now.toISOString())],
-        [
-          'Last good read',
-          info.lastSuccessAt
-            ? `${formatInstant(info.lastSuccessAt)}: alerts cover figures up to then`
-            : 'none recorded',
-        ],
+        ...(info.lastSuccessAt
+          ? ([
+              ['Last good read', `${formatInstant(info.lastSuccessAt)}: alerts cover figures up to then`],
+            ] as const)
+          : []),
       ],
       advice,
       data: {
