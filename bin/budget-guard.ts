@@ -48,10 +48,13 @@ type Command = (args: string[]) => Promise<number>;
 
 function parseNow(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || Number.isNaN(date.getTime())) {
+  const match = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  // Every period is UTC, so a time without an offset is read as UTC, not as this machine's local time.
+  const iso = match && !match[4] ? `${value.length === 10 ? `${value}T00:00:00` : value}Z` : value;
+  const date = new Date(iso);
+  if (!match || Number.isNaN(date.getTime())) {
     throw new UsageError(
-      `--now must be an ISO 8601 date or time, e.g. 2026-11-22T08:00:00Z (got "${value}")`,
+      `--now must be an ISO 8601 date or time (UTC unless it has an offset), e.g. 2026-11-22T08:00:00Z (got "${value}")`,
     );
   }
   return date;
