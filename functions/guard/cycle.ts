@@ -226,7 +226,8 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
 
   if (runwayR.status === 'rejected') {
     // Step 2: a rejected key or invalid data raises guard-error; nothing from Runway is stored.
-    const info = guardErrorInfo(runwayR.reason, keySource);
+    const found = guardErrorInfo(runwayR.reason, keySource);
+    const info = found && { ...found, lastSuccessAt: status?.lastSuccessAt };
     const alerts: Alert[] = info
       ? [
           {
