@@ -22,7 +22,7 @@ import type { RunwayPort, StorePort, UsageDay, UsageRange } from '../domain/type
 import { changedDays } from '../guard/cycle.ts';
 import { errorMessage } from '../observability.ts';
 import type { Io } from './check.ts';
-import { loadConfig, openRunway, openStore, UsageError } from './wiring.ts';
+import { openGuardSources, openStore, UsageError } from './wiring.ts';
 
 /** The most days one backfill stores: what Runway keeps and serves in one request. */
 export const BACKFILL_MAX_DAYS = 90;
@@ -141,15 +141,7 @@ export async function runBackfill(options: BackfillOptions, io: BackfillIo): Pro
   }
   const now = options.now ?? new Date();
   const today = utcDate(now);
-  const demo = options.demo || !io.env.RUNWAYML_API_SECRET?.trim();
-  const { config } = await loadConfig({
-    configPath: options.configPath,
-    env: io.env,
-    cwd: io.cwd,
-    demo,
-    now,
-  });
-  const runway = await openRunway({ config, orgId: options.orgId, env: io.env, demo, now });
+  const { config, runway } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
   try {
     const store = await openStore(io.env, io.cwd);
     try {

@@ -2,7 +2,7 @@
 import { runGuard } from '../guard/cycle.ts';
 import { createJsonLogger, silentLogger } from '../observability.ts';
 import { renderReport } from './report.ts';
-import { type Env, loadConfig, openNotifier, openRunway, openStore } from './wiring.ts';
+import { type Env, openGuardSources, openNotifier, openStore } from './wiring.ts';
 
 export interface CheckOptions {
   readonly configPath?: string | undefined;
@@ -23,15 +23,7 @@ export interface Io {
 /** Runs the check; returns the exit code (0 done, 1 the cycle failed). Throws UsageError/ConfigError (exit 2). */
 export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
-  const demo = options.demo || !io.env.RUNWAYML_API_SECRET?.trim();
-  const { config } = await loadConfig({
-    configPath: options.configPath,
-    env: io.env,
-    cwd: io.cwd,
-    demo,
-    now,
-  });
-  const runway = await openRunway({ config, orgId: options.orgId, env: io.env, demo, now });
+  const { config, runway } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
   const printed: string[] = [];
   const closers: { close(): Promise<void> }[] = [runway];
   try {

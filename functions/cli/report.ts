@@ -2,13 +2,13 @@
 import {
   formatDate,
   formatInstant,
-  formatLimit,
   formatMoney,
   formatNumber,
   formatPercent,
   formatTable,
   formatUsd,
 } from '../domain/format.ts';
+import { formatModelTable } from '../domain/messages.ts';
 import type { OrgCycleResult } from '../guard/cycle.ts';
 
 export interface ReportContext {
@@ -59,17 +59,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
       `Month to date  ${money(o.monthToDate)}${o.forecast ? `; forecast for the month ${usd(o.forecast.projected)}` : ''}`,
       '',
       'Models (Runway daily window)',
-      ...formatTable(
-        ['Model', 'Concurrency', 'Daily limit', 'Used today', 'Remaining', 'Used %'],
-        o.models.map((m) => [
-          m.model,
-          formatLimit(m.maxConcurrentGenerations),
-          formatLimit(m.maxDailyGenerations),
-          formatNumber(m.usedToday),
-          m.remaining === null ? '—' : formatNumber(m.remaining),
-          m.percent === null ? '—' : formatPercent(m.percent),
-        ]),
-      ),
+      ...formatModelTable(o.models),
       '',
       'Recent usage (credits per UTC day; negative = refunds)',
       ...formatTable(

@@ -223,3 +223,27 @@ export async function openRunway(options: {
     close: async () => {},
   };
 }
+
+/**
+ * The prelude of every command that reads Runway: demo mode (asked for, or no RUNWAYML_API_SECRET), the
+ * configuration, and the Runway targets. The caller closes `runway`.
+ */
+export async function openGuardSources(options: {
+  configPath?: string | undefined;
+  orgId?: string | undefined;
+  demo: boolean;
+  now: Date;
+  env: Env;
+  cwd: string;
+}): Promise<{ config: Config; runway: Awaited<ReturnType<typeof openRunway>> }> {
+  const demo = options.demo || !options.env.RUNWAYML_API_SECRET?.trim();
+  const { config } = await loadConfig({
+    configPath: options.configPath,
+    env: options.env,
+    cwd: options.cwd,
+    demo,
+    now: options.now,
+  });
+  const runway = await openRunway({ config, orgId: options.orgId, env: options.env, demo, now: options.now });
+  return { config, runway };
+}

@@ -661,6 +661,21 @@ export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, peri
   );
 }
 
+/** Per-model limits and today's use, as the digest and the terminal report show them. */
+export function formatModelTable(models: Overview['models']): string[] {
+  return formatTable(
+    ['Model', 'Concurrent', 'Daily limit', 'Used', 'Left', '%'],
+    models.map((m) => [
+      m.model,
+      formatLimit(m.maxConcurrentGenerations),
+      formatLimit(m.maxDailyGenerations),
+      formatNumber(m.usedToday),
+      m.remaining === null ? '—' : formatNumber(m.remaining),
+      m.percent === null ? '—' : formatPercent(m.percent),
+    ]),
+  );
+}
+
 /** The daily digest: the whole organization at a glance. */
 export function renderDigest(o: Overview, ctx: MessageContext, active: readonly string[]): Message {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
@@ -678,17 +693,7 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
   const spendRange = o.last14.values.length
     ? `low ${usd(Math.min(...o.last14.values))}, high ${usd(Math.max(...o.last14.values))} a day`
     : '';
-  const modelTable = formatTable(
-    ['Model', 'Concurrent', 'Daily limit', 'Used', 'Left', '%'],
-    o.models.map((m) => [
-      m.model,
-      formatLimit(m.maxConcurrentGenerations),
-      formatLimit(m.maxDailyGenerations),
-      formatNumber(m.usedToday),
-      m.remaining === null ? '—' : formatNumber(m.remaining),
-      m.percent === null ? '—' : formatPercent(m.percent),
-    ]),
-  );
+  const modelTable = formatModelTable(o.models);
   const budgetTable = o.budgets.length
     ? formatTable(
         ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
