@@ -3,11 +3,14 @@
  * (which measures the bundle as deployed) both take it from here.
  *
  * One minified ESM file, every dependency inside (the AWS SDK at the pinned versions too), no source map.
- * Two SDK modules the guard never runs in Lambda are resolved to small local ones:
+ * Three SDK modules are resolved to small local ones, two the guard never runs in Lambda and one it runs
+ * without needing its dependencies:
  * - `@aws-sdk/credential-provider-node` → `functions/guard/lambda-credentials.ts` (Lambda's environment
  *   credentials; the full chain brings SSO, STS and instance-metadata clients, ~120 KiB);
  * - `@smithy/core/event-streams` → `functions/guard/no-event-streams.ts` (none of the guard's operations
- *   streams events; ~17 KiB).
+ *   streams events; ~17 KiB);
+ * - `@aws-sdk/endpoint-cache` → `functions/guard/endpoint-cache.ts` (the DynamoDB client's endpoint-discovery
+ *   cache, same class and behaviour on a `Map` instead of `mnemonist`'s LRU cache; ~7 KiB).
  * Names are not kept (`keepNames` adds ~25 KiB of `__name` calls): every error class of the guard and of the
  * SDK sets its `name` explicitly, so logs and alerts still name errors correctly.
  */
@@ -35,6 +38,7 @@ export const GUARD_TARGET = 'node24';
 export const GUARD_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/guard/lambda-credentials.ts',
   '@smithy/core/event-streams': './functions/guard/no-event-streams.ts',
+  '@aws-sdk/endpoint-cache': './functions/guard/endpoint-cache.ts',
 };
 
 /**
