@@ -3,7 +3,7 @@
  * it, and how long a fresh Node process takes to import it compared with an empty one.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -39,15 +39,31 @@ export interface ColdStart {
   readonly emptyMs: number;
   readonly importMs: number;
   readonly ratio: number;
+  /** The Node.js built-ins the bundle imports at its top level (`import … from "node:https"`). */
+  readonly builtins: readonly string[];
+  /** A process that imports only those built-ins: the part of `importMs` that is Node's own code. */
+  readonly builtinsMs: number;
+}
+
+/** The built-in modules a bundle imports statically (not those it loads later with `import()`). */
+export function staticBuiltins(code: string): string[] {
+  const names = [
+    ...code.matchAll(/(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+from\s*)?["'](node:[^"']+|module)["']/g),
+  ];
+  return [...new Set(names.map((m) => String(m[1])))].sort();
 }
 
 /**
- * Median wall time of `node` running an empty module and a module that imports the bundle, spawned
- * alternately `runs` times each (alternating keeps machine load fair to both).
+ * Median wall time of `node` running an empty module, a module that imports the bundle, and a module that
+ * imports only the bundle's built-ins, spawned alternately `runs` times each (alternating keeps machine
+ * load fair to all three).
  */
 export function measureColdStart(bundleFile: string, runs: number): ColdStart {
   const empty: number[] = [];
   const imported: number[] = [];
+  const builtinsOnly: number[] = [];
+  const builtins = staticBuiltins(readFileSync(bundleFile, 'utf8'));
+  const builtinsCode = builtins.map((name) => `import ${JSON.stringify(name)};`).join('');
   const url = pathToFileURL(bundleFile).href;
   const spawnMs = (code: string) => {
     const started = process.hrtime.bigint();
@@ -59,10 +75,11 @@ export function measureColdStart(bundleFile: string, runs: number): ColdStart {
   for (let i = 0; i < runs; i++) {
     empty.push(spawnMs(''));
     imported.push(spawnMs(`await import(${JSON.stringify(url)});`));
+    builtinsOnly.push(spawnMs(builtinsCode));
   }
   const emptyMs = median(empty);
   const importMs = median(imported);
-  return { emptyMs, importMs, ratio: importMs / emptyMs };
+  return { emptyMs, importMs, ratio: importMs / emptyMs, builtins, builtinsMs: median(builtinsOnly) };
 }
 
 export function median(values: readonly number[]): number {
