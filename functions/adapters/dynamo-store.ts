@@ -466,6 +466,7 @@ function snapshotItem(snapshot: Snapshot): Item {
           maxConcurrentGenerations: state.maxConcurrentGenerations,
           maxDailyGenerations: state.maxDailyGenerations,
           dailyGenerations: state.dailyGenerations,
+          ...(state.inTier === false ? { inTier: false } : {}),
         },
       ]),
     ),
@@ -506,6 +507,8 @@ function toSnapshot(item: Item): Snapshot {
       maxConcurrentGenerations: numOrNull(value, 'maxConcurrentGenerations'),
       maxDailyGenerations: numOrNull(value, 'maxDailyGenerations'),
       dailyGenerations: num(value, 'dailyGenerations'),
+      // Stored only for models outside the tier; absent means in the tier.
+      ...(value.inTier === false ? { inTier: false } : {}),
     };
   }
   return {

@@ -196,6 +196,7 @@ function flattenOrganization(data: z.output<typeof organizationSchema>): Organiz
       maxConcurrentGenerations: limits?.maxConcurrentGenerations ?? null,
       maxDailyGenerations: limits?.maxDailyGenerations ?? null,
       dailyGenerations: usage?.dailyGenerations ?? 0,
+      ...(limits === undefined ? { inTier: false } : {}),
     };
   }
   return {

@@ -667,8 +667,8 @@ export function formatModelTable(models: Overview['models']): string[] {
     ['Model', 'Concurrent', 'Daily limit', 'Used', 'Left', '%'],
     models.map((m) => [
       m.model,
-      formatLimit(m.maxConcurrentGenerations),
-      formatLimit(m.maxDailyGenerations),
+      m.inTier ? formatLimit(m.maxConcurrentGenerations) : 'not in tier',
+      m.inTier ? formatLimit(m.maxDailyGenerations) : 'not in tier',
       formatNumber(m.usedToday),
       m.remaining === null ? '—' : formatNumber(m.remaining),
       m.percent === null ? '—' : formatPercent(m.percent),
@@ -798,7 +798,11 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
           lines: [
             ...modelTable,
             ...wrap(
-              'Concurrent: generations that may run at once. Daily limit, Used, Left: generations per rolling 24 hours. unlimited: Runway sets no limit.',
+              `Concurrent: generations that may run at once. Daily limit, Used, Left: generations per rolling 24 hours. unlimited: Runway sets no limit.${
+                o.models.some((m) => !m.inTier)
+                  ? ' not in tier: used today, but the tier Runway returned does not list the model.'
+                  : ''
+              }`,
               TEXT_WIDTH,
               '  ',
             ),

@@ -9,6 +9,8 @@ import { evaluateBalance, type RuleInput } from './rules.ts';
 
 export interface ModelRow {
   readonly model: string;
+  /** False for a model used today that the tier does not list (its limits are unknown). */
+  readonly inTier: boolean;
   readonly maxConcurrentGenerations: number | null;
   readonly maxDailyGenerations: number | null;
   readonly usedToday: number;
@@ -66,6 +68,7 @@ export function computeOverview(input: RuleInput): Overview {
   const models: ModelRow[] = Object.entries(details.models)
     .map(([model, m]) => ({
       model,
+      inTier: m.inTier !== false,
       maxConcurrentGenerations: m.maxConcurrentGenerations,
       maxDailyGenerations: m.maxDailyGenerations,
       usedToday: m.dailyGenerations,

@@ -29,7 +29,7 @@ import {
   spendOn,
   type UsageIndex,
 } from './figures.ts';
-import type { BalanceEpisode, OrganizationDetails, Snapshot } from './types.ts';
+import type { BalanceEpisode, ModelState, OrganizationDetails, Snapshot } from './types.ts';
 
 export interface RuleInput {
   readonly org: OrganizationConfig;
@@ -374,13 +374,13 @@ function tierChangeFinding(input: RuleInput): TierChangeFinding | undefined {
       better: cur.maxMonthlyCreditSpend > prev.maxMonthlyCreditSpend,
     });
   }
-  const hasLimits = (m: { maxConcurrentGenerations: number | null; maxDailyGenerations: number | null }) =>
-    m.maxConcurrentGenerations !== null || m.maxDailyGenerations !== null;
+  // Only models the tier lists have limits to compare; a model seen only in today's usage has none.
+  const tiered = (m: ModelState | undefined): m is ModelState => m !== undefined && m.inTier !== false;
   const models = [...new Set([...Object.keys(prev.models), ...Object.keys(cur.models)])].sort();
   for (const model of models) {
     const a = prev.models[model];
     const b = cur.models[model];
-    if (a && b) {
+    if (tiered(a) && tiered(b)) {
       for (const [field, label] of [
         ['maxDailyGenerations', 'daily limit'],
         ['maxConcurrentGenerations', 'concurrency'],
@@ -394,14 +394,14 @@ function tierChangeFinding(input: RuleInput): TierChangeFinding | undefined {
           });
         }
       }
-    } else if (b && hasLimits(b)) {
+    } else if (tiered(b)) {
       changes.push({
         what: `${model} daily limit`,
         before: 'absent',
         after: b.maxDailyGenerations,
         better: true,
       });
-    } else if (a && hasLimits(a)) {
+    } else if (tiered(a)) {
       changes.push({
         what: `${model} daily limit`,
         before: a.maxDailyGenerations,

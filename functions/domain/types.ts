@@ -10,6 +10,11 @@ export interface ModelState {
   readonly maxDailyGenerations: number | null;
   /** Generations run in Runway's last day window; 0 when Runway does not list the model. */
   readonly dailyGenerations: number;
+  /**
+   * False when the model appears in today's usage but not in the tier Runway returned: its limits are then
+   * unknown, not unlimited. Absent (older snapshots) means in the tier.
+   */
+  readonly inTier?: boolean;
 }
 
 /** `GET /v1/organization`, validated and flattened. */

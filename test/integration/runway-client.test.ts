@@ -94,7 +94,12 @@ describe('fetchOrganization', () => {
       creditBalance: 48_250,
       maxMonthlyCreditSpend: 200_000,
       models: {
-        act_two: { maxConcurrentGenerations: null, maxDailyGenerations: null, dailyGenerations: 4 },
+        act_two: {
+          maxConcurrentGenerations: null,
+          maxDailyGenerations: null,
+          dailyGenerations: 4,
+          inTier: false,
+        },
         'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 870 },
         gen4_image: { maxConcurrentGenerations: 5, maxDailyGenerations: 2000, dailyGenerations: 0 },
         magnific_precision_upscaler_v2: {

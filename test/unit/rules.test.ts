@@ -3,7 +3,7 @@
  * (`null`) Runway limits, several thresholds at once, and each rule's own semantics.
  */
 import { describe, expect, it } from 'vitest';
-import { type ConfigInput, parseConfig } from '../../functions/config.ts';
+import { type Config, type ConfigInput, parseConfig } from '../../functions/config.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { indexUsage } from '../../functions/domain/figures.ts';
 import {
@@ -612,7 +612,10 @@ describe('tier-change', () => {
     expect(change(previous(), same)).toBeUndefined();
     // A model Runway lists only in usage (no limits) appearing is not a tier change.
     expect(
-      change(previous(), { ...same, models: { ...same.models, act_two: limits(null, null) } }),
+      change(previous(), {
+        ...same,
+        models: { ...same.models, act_two: { ...limits(null, null), inTier: false } },
+      }),
     ).toBeUndefined();
     // Nor is a change of today's generations.
     expect(
@@ -815,5 +818,65 @@ describe('evaluateRules', () => {
       ['budget', 'warning'],
       ['tier-change', 'info'],
     ]);
+  });
+});
+
+describe('tier-change and models outside the tier', () => {
+  const now = new Date('2026-11-20T10:00:00Z');
+  const config = parseConfig(
+    { organizations: [{ id: 'studio', name: 'Studio', apiKeySecretName: 'runway/studio' }] },
+    'test',
+  );
+  const prevSnapshot = (models: Snapshot['models']): Snapshot => ({
+    orgId: 'studio',
+    date: '2026-11-19',
+    fetchedAt: '2026-11-19T10:00:00.000Z',
+    creditBalance: 50_000,
+    maxMonthlyCreditSpend: 100_000,
+    models,
+    monthToDateCredits: 0,
+    rolling30dCredits: 0,
+    forecastMonthCredits: null,
+  });
+  const evaluate = (previous: Snapshot, models: OrganizationDetails['models']) =>
+    evaluateRules({
+      org: config.organizations[0] as Config['organizations'][number],
+      config,
+      now,
+      details: { creditBalance: 50_000, maxMonthlyCreditSpend: 100_000, models },
+      usage: new Map(),
+      historyStart: '2026-10-01',
+      previous,
+    }).findings.find((f) => f.kind === 'tier-change');
+  const tiered = { maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 10 };
+  const untiered = {
+    maxConcurrentGenerations: null,
+    maxDailyGenerations: null,
+    dailyGenerations: 3,
+    inTier: false,
+  };
+
+  it.each([
+    [
+      'a model dropped from the tier but used today is a removal, not "unlimited"',
+      { m: tiered },
+      { m: untiered },
+      1000,
+      'absent',
+      false,
+    ],
+    ['a model the tier starts listing is an addition', { m: untiered }, { m: tiered }, 'absent', 1000, true],
+  ] as const)('%s', (_label, before, after, from, to, better) => {
+    const finding = evaluate(prevSnapshot(before), after);
+    expect(finding?.kind).toBe('tier-change');
+    if (finding?.kind !== 'tier-change') return;
+    expect(finding.changes).toEqual([{ what: 'm daily limit', before: from, after: to, better }]);
+    expect(finding.severity).toBe(better ? 'info' : 'warning');
+  });
+
+  it('a model outside the tier in both snapshots is no change', () => {
+    expect(
+      evaluate(prevSnapshot({ m: untiered }), { m: { ...untiered, dailyGenerations: 9 } }),
+    ).toBeUndefined();
   });
 });
