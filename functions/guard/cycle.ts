@@ -19,7 +19,7 @@ import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
 import { addDays, dateRange, startOfMonth, utcDate } from '../domain/dates.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
-import { indexUsage, roundCredits, spendBetween } from '../domain/figures.ts';
+import { indexUsage, roundCredits } from '../domain/figures.ts';
 import {
   type GuardErrorInfo,
   type MessageContext,
@@ -311,7 +311,7 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
     maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
     models: details.models,
     monthToDateCredits: overview.monthToDate,
-    rolling30dCredits: spendBetween(merged, addDays(today, -29), today),
+    rolling30dCredits: overview.used30d,
     forecastMonthCredits: overview.forecast?.projected ?? null,
   };
   const newStatus: OrgStatus = {
