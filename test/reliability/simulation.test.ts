@@ -154,8 +154,8 @@ async function newWorld(endpoint: string): Promise<World & { destroy(): void }> 
   };
 }
 
-function stamp(date: string, hour: number): Date {
-  return new Date(`${date}T${String(hour).padStart(2, '0')}:17:00.000Z`);
+function stamp(date: string, hour: number, minute = 17): Date {
+  return new Date(`${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00.000Z`);
 }
 
 /** Usage of the plan's day `i` as the simulator serves it at `hour` (today is partial). */
@@ -202,8 +202,8 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
       orgTimeoutMs: 3_000,
     });
 
-  const runBoth = async (date: string, hour: number, fault: Fault) => {
-    const now = stamp(date, hour);
+  const runBoth = async (date: string, hour: number, fault: Fault, minute?: number) => {
+    const now = stamp(date, hour, minute);
     lastWindow = cycleWindow(date);
     const before =
       fault === 'none'
@@ -291,9 +291,11 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
       await runBoth(date, hour, fault);
     }
   }
-  // A final healthy cycle an hour after the last one (leases of failed cycles have long expired).
+  // A final healthy cycle well after the last one, on the same day, so the leases of failed cycles
+  // (2 minutes) have expired: an hour later, or at 23:59 when the last run was at 23:17.
   const lastDay = addDays(start, daysPlan.length - 1);
-  await runBoth(lastDay, Math.min(23, (daysPlan.at(-1)?.runs.at(-1)?.hour ?? 0) + 1), 'none');
+  const lastHour = daysPlan.at(-1)?.runs.at(-1)?.hour ?? 0;
+  await runBoth(lastDay, Math.min(23, lastHour + 1), 'none', lastHour === 23 ? 59 : 17);
 
   // Invariants 1 and 2.
   const [faultyLedger, referenceLedger] = await Promise.all([
