@@ -37,7 +37,6 @@ import type {
   PendingAlert,
   Snapshot,
   StorePort,
-  TierLimits,
   UsageDay,
 } from '../domain/types.ts';
 
@@ -272,19 +271,6 @@ export class DynamoStore implements StorePort {
   }
 
   /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
-  /** Sets the status item's tier baseline (the item exists: the cycle saved it first). */
-  async saveTierBaseline(input: { readonly orgId: string; readonly baseline: TierLimits }): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: pkOf(input.orgId), sk: SK.status },
-        UpdateExpression: 'SET tierBaseline = :baseline',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':baseline': input.baseline },
-      }),
-    );
-  }
-
   async markAlertSent(input: {
     readonly orgId: string;
     readonly key: string;
@@ -503,20 +489,7 @@ function statusItem(status: OrgStatus): Item {
     backfilledAt: status.backfilledAt,
     historyStart: status.historyStart,
     balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
-    tierBaseline: status.tierBaseline,
   };
-}
-
-function toTierLimits(item: Item): TierLimits {
-  const models: Record<string, TierLimits['models'][string]> = {};
-  for (const [model, value] of Object.entries((item.models ?? {}) as Record<string, Item>)) {
-    models[model] = {
-      maxConcurrentGenerations: numOrNull(value, 'maxConcurrentGenerations'),
-      maxDailyGenerations: numOrNull(value, 'maxDailyGenerations'),
-      ...(value.inTier === false ? { inTier: false } : {}),
-    };
-  }
-  return { asOf: str(item, 'asOf'), maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'), models };
 }
 
 function toUsageDay(item: Item): UsageDay {
@@ -566,7 +539,6 @@ function toStatus(item: Item): OrgStatus {
   if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
   if (typeof item.historyStart === 'string') status.historyStart = item.historyStart;
   if (episode) status.balanceEpisode = { since: str(episode, 'since') };
-  if (item.tierBaseline) status.tierBaseline = toTierLimits(item.tierBaseline as Item);
   return status;
 }
 

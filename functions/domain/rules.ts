@@ -29,13 +29,7 @@ import {
   spendOn,
   type UsageIndex,
 } from './figures.ts';
-import {
-  type BalanceEpisode,
-  type OrganizationDetails,
-  type Snapshot,
-  type TierLimits,
-  tierLimitsOf,
-} from './types.ts';
+import type { BalanceEpisode, ModelState, OrganizationDetails, Snapshot } from './types.ts';
 
 export interface RuleInput {
   readonly org: OrganizationConfig;
@@ -49,8 +43,6 @@ export interface RuleInput {
   readonly historyStart: string;
   /** The newest stored snapshot before this run, if any. */
   readonly previous?: Snapshot | undefined;
-  /** The tier limits `tier-change` compares against; defaults to those of `previous`. */
-  readonly tierBaseline?: TierLimits | undefined;
   /** The open low-balance episode, if any. */
   readonly balanceEpisode?: BalanceEpisode | undefined;
 }
@@ -370,7 +362,7 @@ function balanceFinding(input: RuleInput): { finding?: BalanceFinding; episode?:
 }
 
 function tierChangeFinding(input: RuleInput): TierChangeFinding | undefined {
-  const prev = input.tierBaseline ?? (input.previous && tierLimitsOf(input.previous.date, input.previous));
+  const prev = input.previous;
   if (!prev) return undefined;
   const changes: TierChange[] = [];
   const cur = input.details;
@@ -383,8 +375,7 @@ function tierChangeFinding(input: RuleInput): TierChangeFinding | undefined {
     });
   }
   // Only models the tier lists have limits to compare; a model seen only in today's usage has none.
-  const tiered = (m: TierLimits['models'][string] | undefined): m is TierLimits['models'][string] =>
-    m !== undefined && m.inTier !== false;
+  const tiered = (m: ModelState | undefined): m is ModelState => m !== undefined && m.inTier !== false;
   const models = [...new Set([...Object.keys(prev.models), ...Object.keys(cur.models)])].sort();
   for (const model of models) {
     const a = prev.models[model];
@@ -430,7 +421,7 @@ function tierChangeFinding(input: RuleInput): TierChangeFinding | undefined {
     covers: [],
     summary: `Runway changed ${changes.length} tier limit${changes.length > 1 ? 's' : ''}`,
     changes,
-    previousDate: prev.asOf,
+    previousDate: prev.date,
   };
 }
 

@@ -55,30 +55,6 @@ export interface Snapshot {
 
 export type StatusState = 'ok' | 'warn' | 'critical';
 
-/** The tier's limits, without today's use: what `tier-change` compares against. */
-export interface TierLimits {
-  /** The UTC day these limits were read. */
-  readonly asOf: string;
-  readonly maxMonthlyCreditSpend: number;
-  readonly models: Readonly<Record<string, Omit<ModelState, 'dailyGenerations'>>>;
-}
-
-/** The tier limits of an organization's details or snapshot. */
-export function tierLimitsOf(
-  asOf: string,
-  source: Pick<OrganizationDetails, 'maxMonthlyCreditSpend' | 'models'>,
-): TierLimits {
-  const models: Record<string, Omit<ModelState, 'dailyGenerations'>> = {};
-  for (const [model, m] of Object.entries(source.models)) {
-    models[model] = {
-      maxConcurrentGenerations: m.maxConcurrentGenerations,
-      maxDailyGenerations: m.maxDailyGenerations,
-      ...(m.inTier === false ? { inTier: false } : {}),
-    };
-  }
-  return { asOf, maxMonthlyCreditSpend: source.maxMonthlyCreditSpend, models };
-}
-
 /** An open low-balance episode: the balance alert re-arms only after it closes. */
 export interface BalanceEpisode {
   /** The period key the episode's alert was recorded under (UTC `YYYY-MM-DDTHH`). */
@@ -96,11 +72,6 @@ export interface OrgStatus {
   /** First UTC day the stored usage history covers (the backfill's start). */
   readonly historyStart?: string | undefined;
   readonly balanceEpisode?: BalanceEpisode | undefined;
-  /**
-   * The tier limits the last announced tier change (or the first run) left: `tier-change` compares against
-   * these, and they move on only once a change is recorded in the ledger, so a change is never skipped.
-   */
-  readonly tierBaseline?: TierLimits | undefined;
 }
 
 /** A rendered notification, ready to publish. */
@@ -195,8 +166,6 @@ export interface StorePort {
     readonly leaseMs: number;
     readonly expiresAt: Date;
   }): Promise<ClaimResult>;
-  /** Moves the tier-change baseline on, after a tier change was recorded in the ledger. */
-  saveTierBaseline(input: { readonly orgId: string; readonly baseline: TierLimits }): Promise<void>;
   /** Marks a claimed alert `sent` with the SNS MessageId. */
   markAlertSent(input: {
     readonly orgId: string;

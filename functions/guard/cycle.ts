@@ -40,7 +40,6 @@ import {
   type Snapshot,
   type StatusState,
   type StorePort,
-  tierLimitsOf,
   type UsageDay,
   type UsageRange,
 } from '../domain/types.ts';
@@ -275,7 +274,6 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
     usage: merged,
     historyStart,
     previous,
-    tierBaseline: status?.tierBaseline,
     balanceEpisode: status?.balanceEpisode,
   };
   const evaluation = evaluateRules(input);
@@ -316,10 +314,6 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
     rolling30dCredits: overview.used30d,
     forecastMonthCredits: overview.forecast?.projected ?? null,
   };
-  // The tier baseline moves on with the tier, except past a change: that waits until the change is in the
-  // ledger (below), so a run that stores the new tier but cannot record the alert does not skip it.
-  const tierChanged = evaluation.findings.some((f) => f.kind === 'tier-change');
-  const currentTier = tierLimitsOf(today, details);
   const newStatus: OrgStatus = {
     orgId: org.id,
     state: statusOf(evaluation.findings),
@@ -329,9 +323,6 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
     backfilledAt: status?.backfilledAt ?? now.toISOString(),
     historyStart,
     balanceEpisode: evaluation.balanceEpisode,
-    tierBaseline: tierChanged
-      ? (status?.tierBaseline ?? (previous && tierLimitsOf(previous.date, previous)))
-      : currentTier,
   };
 
   // Step 5: save first. Alerts go out only once the state they were derived from is stored: a save that
@@ -352,17 +343,6 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   );
   if (!deliverR.ok) return fail(base, deliverR.reason, log, metrics, [], 'recording alerts failed');
   const notifications = deliverR.value;
-  if (tierChanged) {
-    try {
-      await deps.store.saveTierBaseline({ orgId: org.id, baseline: currentTier });
-    } catch (error) {
-      // Harmless: the next run finds the same change, whose ledger item already exists, and tries again.
-      log.warn('moving the tier baseline on failed; the next run retries', {
-        orgId: org.id,
-        error: errorMessage(error),
-      });
-    }
-  }
   const failed = notifications.filter((n) => n.outcome === 'failed');
 
   emitOrgMetrics(metrics, org.id, snapshot, overview);

@@ -454,37 +454,6 @@ describe('changes between runs', () => {
     expect(third.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
   });
 
-  it('a tier change whose ledger write failed after the new tier was stored is announced by the next run', async () => {
-    // Prepare: a run that stores the new tier, but cannot record the tier-change alert in the ledger.
-    const h = await harness(configFor({ budgets: [] }));
-    await h.run({ now: at(8) });
-    simulator().setTierCap(h.apiKey, 2_000_000);
-    class LedgerDown extends DynamoStore {
-      override async claimAlert(): Promise<never> {
-        throw new Error('ledger unavailable');
-      }
-    }
-    const failing = await h.run({
-      now: at(9),
-      store: new LedgerDown({ client: dynamo.client, tableName: h.tableName }),
-    });
-    expect(failing.ok).toBe(false);
-    expect((await h.store.getLatestSnapshot('acme', TODAY))?.maxMonthlyCreditSpend).toBe(2_000_000);
-
-    // Act: the next healthy runs.
-    const next = await h.run({ now: at(10) });
-    const after = await h.run({ now: at(11) });
-
-    // Assess: announced once, by the first healthy run, as the change from the old tier; then never again.
-    const sent = next.notifications.filter((n) => n.kind === 'tier-change' && n.outcome === 'sent');
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.message.json).toMatchObject({
-      changes: [expect.objectContaining({ before: 1_000_000, after: 2_000_000, better: true })],
-    });
-    expect(after.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
-    expect((await h.store.getStatus('acme'))?.tierBaseline?.maxMonthlyCreditSpend).toBe(2_000_000);
-  });
-
   it('balance: fires once, stays quiet while low, re-arms after recovery and fires again', async () => {
     const h = await harness(configFor({ budgets: [], lowBalance: { credits: 50_000 } }));
     const balanceSent = (r: OrgCycleResult) =>
