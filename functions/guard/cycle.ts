@@ -520,26 +520,41 @@ function groupCovered(covered: readonly { key: string; coveredBy: string }[]): [
   return [...groups];
 }
 
-export interface GuardRunResult {
-  readonly results: readonly OrgCycleResult[];
+export interface GuardRunResult<T = OrgCycleResult> {
+  readonly results: readonly T[];
   readonly ok: boolean;
 }
 
+export interface RunGuardOptions<T> {
+  /** Organizations in flight at once. Default 8. */
+  readonly concurrency?: number;
+  /**
+   * What to keep of each organization's result. The Lambda keeps a summary, so a run over hundreds of
+   * organizations does not hold every overview and message until the end.
+   */
+  readonly keep?: (result: OrgCycleResult) => T;
+}
+
 /** Runs every organization with bounded concurrency; one organization's failure never stops the others. */
-export async function runGuard(
+export async function runGuard<T = OrgCycleResult>(
   targets: readonly OrgTarget[],
   deps: GuardDeps,
-  concurrency = 8,
-): Promise<GuardRunResult> {
-  const results: OrgCycleResult[] = new Array(targets.length);
+  options: RunGuardOptions<T> = {},
+): Promise<GuardRunResult<T>> {
+  const keep = options.keep ?? ((result: OrgCycleResult) => result as T);
+  const results: T[] = new Array(targets.length);
+  let ok = true;
   let next = 0;
   const worker = async () => {
     while (next < targets.length) {
       const i = next++;
       const target = targets[i];
-      if (target) results[i] = await runOrgCycle(target, deps);
+      if (!target) continue;
+      const result = await runOrgCycle(target, deps);
+      ok &&= result.ok;
+      results[i] = keep(result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
-  return { results, ok: results.every((r) => r.ok) };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, targets.length) }, worker));
+  return { results, ok };
 }

@@ -5,7 +5,7 @@
  */
 import { GuardRunError } from '../domain/errors.ts';
 import { createEmfMetrics, createJsonLogger } from '../observability.ts';
-import { runGuard } from './cycle.ts';
+import { type OrgCycleResult, runGuard } from './cycle.ts';
 import { type LambdaWiring, wireLambda } from './lambda-wiring.ts';
 
 let wiring: LambdaWiring | undefined;
@@ -15,19 +15,22 @@ const metrics = createEmfMetrics(write);
 
 export async function handler(): Promise<{ organizations: number; notificationsSent: number }> {
   wiring ??= wireLambda(process.env);
-  const run = await runGuard(wiring.targets, { ...wiring.deps, now: () => new Date(), log, metrics });
-  const failures = run.results
-    .filter((r) => !r.ok)
-    .map((r) => ({
-      orgId: r.orgId,
-      error: Object.assign(new Error(r.error?.message), { name: r.error?.name ?? 'Error' }),
-    }));
+  const run = await runGuard(
+    wiring.targets,
+    { ...wiring.deps, now: () => new Date(), log, metrics },
+    { keep: summarize },
+  );
+  const failures = run.results.flatMap((r) => (r.error ? [{ orgId: r.orgId, error: r.error }] : []));
   if (failures.length > 0) throw new GuardRunError(failures);
   return {
     organizations: run.results.length,
-    notificationsSent: run.results.reduce(
-      (n, r) => n + r.notifications.filter((x) => x.outcome === 'sent').length,
-      0,
-    ),
+    notificationsSent: run.results.reduce((n, r) => n + r.sent, 0),
   };
+}
+
+function summarize(r: OrgCycleResult): { orgId: string; sent: number; error?: Error } {
+  const sent = r.notifications.filter((x) => x.outcome === 'sent').length;
+  if (r.ok) return { orgId: r.orgId, sent };
+  const error = Object.assign(new Error(r.error?.message), { name: r.error?.name ?? 'Error' });
+  return { orgId: r.orgId, sent, error };
 }
