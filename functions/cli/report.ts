@@ -8,7 +8,7 @@ import {
   formatTable,
   formatUsd,
 } from '../domain/format.ts';
-import { formatModelTable } from '../domain/messages.ts';
+import { formatBudgetTable, formatModelTable } from '../domain/messages.ts';
 import type { OrgCycleResult } from '../guard/cycle.ts';
 
 export interface ReportContext {
@@ -76,19 +76,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
       ),
       '',
       'Budgets',
-      ...(o.budgets.length
-        ? formatTable(
-            ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
-            o.budgets.map((x) => [
-              `${x.id}${x.model ? ` (${x.model})` : ''}`,
-              x.period === 'day' ? 'today' : 'this month',
-              usd(x.spent),
-              usd(x.limitCredits),
-              formatPercent(x.percent),
-              x.projected === undefined ? '—' : usd(x.projected),
-            ]),
-          )
-        : ['  (no budgets configured)']),
+      ...formatBudgetTable(o.budgets, ctx.usdPerCredit),
     );
     if (result.status) {
       lines.push(

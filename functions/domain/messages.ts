@@ -676,6 +676,25 @@ export function formatModelTable(models: Overview['models']): string[] {
   );
 }
 
+/** Each budget's spend, limit, use and month-end forecast, as the digest and the terminal report show them. */
+export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: number): string[] {
+  if (budgets.length === 0) return ['  (no budgets configured)'];
+  const usd = (credits: number) => formatUsd(credits, usdPerCredit);
+  return formatTable(
+    ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
+    budgets.map((b) => [
+      `${b.id}${b.model ? ` (${b.model})` : ''}`,
+      b.period === 'day' ? 'today' : 'this month',
+      usd(b.spent),
+      usd(b.limitCredits),
+      formatPercent(b.percent),
+      b.projected === undefined
+        ? '—'
+        : `${usd(b.projected)} (${formatPercent((b.projected / b.limitCredits) * 100)})`,
+    ]),
+  );
+}
+
 /** The daily digest: the whole organization at a glance. */
 export function renderDigest(o: Overview, ctx: MessageContext, active: readonly string[]): Message {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
@@ -694,21 +713,7 @@ export function renderDigest(o: Overview, ctx: MessageContext, active: readonly 
     ? `low ${usd(Math.min(...o.last14.values))}, high ${usd(Math.max(...o.last14.values))} a day`
     : '';
   const modelTable = formatModelTable(o.models);
-  const budgetTable = o.budgets.length
-    ? formatTable(
-        ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
-        o.budgets.map((b) => [
-          `${b.id}${b.model ? ` (${b.model})` : ''}`,
-          b.period === 'day' ? 'today' : 'this month',
-          usd(b.spent),
-          usd(b.limitCredits),
-          formatPercent(b.percent),
-          b.projected === undefined
-            ? '—'
-            : `${usd(b.projected)} (${formatPercent((b.projected / b.limitCredits) * 100)})`,
-        ]),
-      )
-    : ['  (no budgets configured)'];
+  const budgetTable = formatBudgetTable(o.budgets, ctx.usdPerCredit);
   const day = (label: string, date: string) => `${label} (${formatDate(date).slice(0, -5)})`;
   const dailyTable = formatTable(
     ['Day', 'Dollars', 'Credits', 'Yesterday vs'],
