@@ -194,13 +194,19 @@ export function parseConfig(input: unknown, source: string): Config {
  * @throws ConfigError when the text is not JSON or the document is invalid.
  */
 export function parseConfigText(text: string, source: string): Config {
-  let doc: unknown;
+  return parseConfig(parseJsonDocument(text, source), source);
+}
+
+/**
+ * Parses config JSON text without validating it (for documents that wrap the config, such as cdk.json).
+ * @throws ConfigError when the text is not JSON.
+ */
+export function parseJsonDocument(text: string, source: string): unknown {
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ConfigError(source, [`$: not valid JSON (${(error as Error).message})`]);
   }
-  return parseConfig(doc, source);
 }
 
 /** Converts a budget limit to credits. */

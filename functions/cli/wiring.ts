@@ -9,7 +9,7 @@ import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
-import { type Config, ConfigError, parseConfig } from '../config.ts';
+import { type Config, parseConfig, parseConfigText, parseJsonDocument } from '../config.ts';
 import { LOCAL_STATE_DIR } from '../contract.ts';
 import type { NotifierPort, RunwayPort, StorePort } from '../domain/types.ts';
 import type { OrgTarget } from '../guard/cycle.ts';
@@ -62,12 +62,7 @@ export async function loadConfig(options: {
         `Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
       );
     }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(source, [`$: not valid JSON (${(error as Error).message})`]);
-    }
+    const doc = parseJsonDocument(text, source);
     const context = (doc as { context?: { budgetGuard?: unknown } } | null)?.context;
     if (context && 'budgetGuard' in context) {
       return {
@@ -79,13 +74,10 @@ export async function loadConfig(options: {
   };
   if (options.configPath) return fromFile(resolve(options.cwd, options.configPath), options.configPath);
   if (options.env.BUDGET_GUARD_CONFIG) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(options.env.BUDGET_GUARD_CONFIG);
-    } catch (error) {
-      throw new ConfigError('BUDGET_GUARD_CONFIG', [`$: not valid JSON (${(error as Error).message})`]);
-    }
-    return { config: parseConfig(doc, 'BUDGET_GUARD_CONFIG'), source: 'BUDGET_GUARD_CONFIG' };
+    return {
+      config: parseConfigText(options.env.BUDGET_GUARD_CONFIG, 'BUDGET_GUARD_CONFIG'),
+      source: 'BUDGET_GUARD_CONFIG',
+    };
   }
   if (options.demo)
     return {
@@ -133,15 +125,13 @@ export async function openStore(
   }
   return {
     store: new DynamoStore({ client, tableName: EMBEDDED_TABLE }),
-    description: `local store ${LOCAL_PATH_LABEL}/dynamo`,
+    description: `local store ${LOCAL_STATE_DIR}/dynamo`,
     close: async () => {
       client.destroy();
       await embedded.close();
     },
   };
 }
-
-const LOCAL_PATH_LABEL = '.budget-guard';
 
 /** The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). */
 export function openNotifier(
@@ -159,7 +149,7 @@ export function openNotifier(
   }
   return {
     notifier: new OutboxNotifier({ outboxPath: localPaths(cwd).outbox, write }),
-    description: `printed below and appended to ${LOCAL_PATH_LABEL}/outbox.jsonl (set TOPIC_ARN to publish to SNS)`,
+    description: `printed below and appended to ${LOCAL_STATE_DIR}/outbox.jsonl (set TOPIC_ARN to publish to SNS)`,
     close: async () => {},
   };
 }
