@@ -39,6 +39,7 @@ import type {
   StorePort,
   UsageDay,
 } from '../domain/types.ts';
+import { createAwsRequestHandler } from './aws-http.ts';
 
 /** BatchWriteItem accepts at most 25 requests. */
 const BATCH_SIZE = 25;
@@ -573,11 +574,17 @@ function sleep(ms: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Client and table
 
-/** A document client that drops `undefined` attributes (optional fields of the domain types). */
+/**
+ * A document client over `fetch` (`./aws-http.ts`) that drops `undefined` attributes (optional fields of the
+ * domain types).
+ */
 export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(options), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ requestHandler: createAwsRequestHandler(), ...options }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }
 
 /** How long `createTable`/`ensureTable` wait for the table to become ACTIVE before throwing. */

@@ -12,6 +12,7 @@ import {
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
 import type { Message, NotifierPort } from '../domain/types.ts';
+import { createAwsRequestHandler } from './aws-http.ts';
 
 /** SNS accepts subjects up to 100 characters (AWS enforces ≤ 100 even though its docs say "less than"). */
 export const SNS_SUBJECT_MAX_CHARS = 100;
@@ -83,7 +84,7 @@ export interface SnsNotifierOptions {
 
 /** Builds an SNS client; region, credentials and `AWS_ENDPOINT_URL_SNS` come from the SDK's usual chain. */
 export function createSnsClient(config: SNSClientConfig = {}): SNSClient {
-  return new SNSClient(config);
+  return new SNSClient({ requestHandler: createAwsRequestHandler(), ...config });
 }
 
 export class SnsNotifier implements NotifierPort {
