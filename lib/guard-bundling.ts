@@ -3,14 +3,23 @@
  * (which measures the bundle as deployed) both take it from here.
  *
  * One minified ESM file, every dependency inside (the AWS SDK at the pinned versions too), no source map.
- * Three SDK modules are resolved to small local ones, two the guard never runs in Lambda and one it runs
- * without needing its dependencies:
+ * Some modules are resolved to small local ones (`GUARD_ALIASES`):
  * - `@aws-sdk/credential-provider-node` → `functions/guard/lambda-credentials.ts` (Lambda's environment
  *   credentials; the full chain brings SSO, STS and instance-metadata clients, ~120 KiB);
  * - `@smithy/core/event-streams` → `functions/guard/no-event-streams.ts` (none of the guard's operations
  *   streams events; ~17 KiB);
  * - `@aws-sdk/endpoint-cache` → `functions/guard/endpoint-cache.ts` (the DynamoDB client's endpoint-discovery
- *   cache, same class and behaviour on a `Map` instead of `mnemonist`'s LRU cache; ~7 KiB).
+ *   cache, same class and behaviour on a `Map` instead of `mnemonist`'s LRU cache; ~7 KiB);
+ * - `@smithy/node-http-handler` → `functions/guard/fetch-transport.ts`: the guard gives every AWS client a
+ *   fetch handler (`functions/adapters/aws-http.ts`), and the SDK's unused Node default would load
+ *   `node:https` and `node:http2` handlers at start (~7 KiB, ~2 ms);
+ * - the Node.js built-ins the SDK imports (`node:crypto`, `node:fs`, …) → `functions/guard/builtins/`, which
+ *   take each module from `process.getBuiltinModule`. An ESM `import` of a built-in makes Node build an ES
+ *   module facade over it, reading every export once: for `node:process` that creates `process.stdin`,
+ *   `stdout` and `stderr` and the allowed-flags set, for `node:fs` and `node:crypto` it loads their stream
+ *   and Web Crypto parts. That is ~4 ms of a cold start for nothing the guard uses.
+ * With no `import` of a built-in left and no CommonJS `require` in any bundled package, the bundle needs no
+ * `createRequire` banner. The stack's bundle test fails if either comes back.
  * Names are not kept (`keepNames` adds ~25 KiB of `__name` calls): every error class of the guard and of the
  * SDK sets its `name` explicitly, so logs and alerts still name errors correctly.
  */
@@ -24,13 +33,6 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The guard's Lambda entry point. */
 export const GUARD_ENTRY = fileURLToPath(new URL('../functions/guard/handler.ts', import.meta.url));
 
-/**
- * Lets CommonJS packages bundled into the ESM output call `require` for Node built-ins; esbuild's ESM
- * output has no `require` of its own.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
 /** What `NodejsFunction` derives from `Runtime.NODEJS_24_X`. */
 export const GUARD_TARGET = 'node24';
 
@@ -39,6 +41,14 @@ export const GUARD_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/guard/lambda-credentials.ts',
   '@smithy/core/event-streams': './functions/guard/no-event-streams.ts',
   '@aws-sdk/endpoint-cache': './functions/guard/endpoint-cache.ts',
+  '@smithy/node-http-handler': './functions/guard/fetch-transport.ts',
+  'node:crypto': './functions/guard/builtins/crypto.ts',
+  'node:fs': './functions/guard/builtins/fs.ts',
+  'node:fs/promises': './functions/guard/builtins/fs-promises.ts',
+  'node:os': './functions/guard/builtins/os.ts',
+  'node:path': './functions/guard/builtins/path.ts',
+  'node:process': './functions/guard/builtins/process.ts',
+  'node:stream': './functions/guard/builtins/stream.ts',
 };
 
 /**
@@ -48,7 +58,6 @@ export const GUARD_ALIASES: Readonly<Record<string, string>> = {
 export const GUARD_BUNDLING = {
   format: OutputFormat.ESM,
   target: GUARD_TARGET,
-  banner: ESM_REQUIRE_BANNER,
   mainFields: ['module', 'main'],
   minify: true,
   sourceMap: false,
@@ -73,7 +82,6 @@ export function guardEsbuildOptions(outfile: string): BuildOptions {
     platform: 'node',
     format: 'esm',
     target: GUARD_BUNDLING.target,
-    banner: { js: GUARD_BUNDLING.banner },
     mainFields: [...GUARD_BUNDLING.mainFields],
     minify: GUARD_BUNDLING.minify,
     sourcemap: GUARD_BUNDLING.sourceMap,

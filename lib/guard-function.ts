@@ -10,9 +10,9 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ESM_REQUIRE_BANNER, GUARD_BUNDLING, GUARD_ENTRY, PROJECT_ROOT } from './guard-bundling.ts';
+import { GUARD_BUNDLING, GUARD_ENTRY, PROJECT_ROOT } from './guard-bundling.ts';
 
-export { ESM_REQUIRE_BANNER, GUARD_ENTRY };
+export { GUARD_ENTRY };
 
 /** Lambda's limit on the total size of a function's environment variables (names and values). */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
