@@ -4,7 +4,6 @@
  *
  * The key itself never leaves `getApiKey`'s return value: no error message, property or cause carries it.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { API_KEY_PLACEHOLDER } from '../contract.ts';
 
 export const DEFAULT_SECRET_TTL_MS = 5 * 60 * 1000;
@@ -61,7 +60,7 @@ export class ApiKeySecretInvalidError extends ApiKeySecretError {
   }
 }
 
-/** Secrets Manager failed for another reason (access denied, throttling, KMS); the SDK error is the `cause`. */
+/** Secrets Manager failed for another reason (access denied, throttling, KMS); the source's error is the `cause`. */
 export class ApiKeySecretReadError extends ApiKeySecretError {
   override name = 'ApiKeySecretReadError';
   constructor(secretName: string, options: { cause: unknown }) {
@@ -71,8 +70,23 @@ export class ApiKeySecretReadError extends ApiKeySecretError {
   }
 }
 
+/** What `GetSecretValue` returns: the secret as text, or as bytes when it was stored as binary. */
+export interface SecretValue {
+  readonly secretString?: string;
+  readonly secretBinary?: Uint8Array;
+}
+
+/**
+ * Where secret values come from: Secrets Manager's `GetSecretValue` (`SecretsManagerHttp` in Lambda).
+ * Rejects with an error whose `name` is the AWS error code (`ResourceNotFoundException` …), and whose message
+ * and properties never carry the secret value or the credentials.
+ */
+export interface SecretValueSource {
+  getSecretValue(secretId: string, signal?: AbortSignal): Promise<SecretValue>;
+}
+
 export interface SecretKeyReaderOptions {
-  readonly client: SecretsManagerClient;
+  readonly source: SecretValueSource;
   /** How long a value read is reused; defaults to {@link DEFAULT_SECRET_TTL_MS}. */
   readonly ttlMs?: number;
   /** Milliseconds since the epoch; defaults to `Date.now`. */
@@ -80,7 +94,7 @@ export interface SecretKeyReaderOptions {
 }
 
 export class SecretKeyReader {
-  readonly #client: SecretsManagerClient;
+  readonly #source: SecretValueSource;
   readonly #ttlMs: number;
   readonly #clock: () => number;
   // Private fields keep the cached keys out of `console.log(reader)` and JSON.stringify.
@@ -88,7 +102,7 @@ export class SecretKeyReader {
   readonly #inFlight = new Map<string, Promise<string>>();
 
   constructor(options: SecretKeyReaderOptions) {
-    this.#client = options.client;
+    this.#source = options.source;
     this.#ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
     this.#clock = options.clock ?? Date.now;
   }
@@ -116,10 +130,10 @@ export class SecretKeyReader {
   async #read(secretName: string): Promise<string> {
     let secretString: string | undefined;
     try {
-      const output = await this.#client.send(new GetSecretValueCommand({ SecretId: secretName }));
+      const output = await this.#source.getSecretValue(secretName);
       secretString =
-        output.SecretString ??
-        (output.SecretBinary === undefined ? undefined : Buffer.from(output.SecretBinary).toString('utf8'));
+        output.secretString ??
+        (output.secretBinary === undefined ? undefined : Buffer.from(output.secretBinary).toString('utf8'));
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException') {
         throw new ApiKeySecretMissingError(secretName, { cause: error });

@@ -2,13 +2,14 @@
  * The Lambda's adapters, built once per container from the environment the stack sets: TABLE_NAME,
  * TOPIC_ARN, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
+import { SecretsManagerHttp } from '../adapters/secrets-manager.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { parseConfigText } from '../config.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
+import { defaultProvider as lambdaCredentials } from './lambda-credentials.ts';
 
 export interface LambdaWiring {
   readonly deps: Omit<GuardDeps, 'now' | 'log' | 'metrics'>;
@@ -26,7 +27,13 @@ export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
   const config = parseConfigText(required(env, 'BUDGET_GUARD_CONFIG'), 'BUDGET_GUARD_CONFIG');
   const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
   const notifier = new SnsNotifier({ client: createSnsClient(), topicArn: required(env, 'TOPIC_ARN') });
-  const secrets = new SecretKeyReader({ client: new SecretsManagerClient({}) });
+  const secrets = new SecretKeyReader({
+    source: new SecretsManagerHttp({
+      region: required(env, 'AWS_REGION'),
+      credentials: lambdaCredentials(),
+      env,
+    }),
+  });
   const baseURL = env.RUNWAYML_BASE_URL || undefined;
   const targets = config.organizations.map(
     (org): OrgTarget => ({
