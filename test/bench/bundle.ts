@@ -3,8 +3,8 @@
  * it, and how long a fresh Node process takes to import it compared with an empty one.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { guardEsbuildOptions } from '../../lib/guard-bundling.ts';
@@ -36,50 +36,79 @@ function inputsByPackage(metafile: Metafile): { name: string; bytes: number }[] 
 }
 
 export interface ColdStart {
-  readonly emptyMs: number;
+  /**
+   * `node -e 'await import(emptyModule)'`: Node starting and importing an empty module, which is where the
+   * Lambda runtime stands when it imports the handler (it is an ES module itself, so Node's module loader is
+   * already running). The target's denominator: an empty bundle scores 1.00×.
+   */
+  readonly baselineMs: number;
+  /** `node -e 'await import(bundle)'`. */
   readonly importMs: number;
+  /** `importMs / baselineMs`. */
   readonly ratio: number;
-  /** The Node.js built-ins the bundle imports at its top level (`import … from "node:https"`). */
+  /** `node -e ''`: a process that runs nothing, not even the module loader. */
+  readonly bareMs: number;
+  /** The Node.js built-ins the bundle loads as it starts (`process.getBuiltinModule("node:crypto")`, …). */
   readonly builtins: readonly string[];
-  /** A process that imports only those built-ins: the part of `importMs` that is Node's own code. */
+  /** A bare process that loads only those built-ins: `builtinsMs - bareMs` is Node's own code. */
   readonly builtinsMs: number;
 }
 
-/** The built-in modules a bundle imports statically (not those it loads later with `import()`). */
-export function staticBuiltins(code: string): string[] {
-  const names = [
-    ...code.matchAll(/(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+from\s*)?["'](node:[^"']+|module)["']/g),
-  ];
-  return [...new Set(names.map((m) => String(m[1])))].sort();
+/**
+ * The built-in modules a bundle loads at its top level: imported statically or taken with
+ * `process.getBuiltinModule` (not those it loads later with `import()`).
+ */
+export function bundleBuiltins(code: string): string[] {
+  const imported = code.matchAll(
+    /(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+from\s*)?["'](node:[^"']+|module)["']/g,
+  );
+  const taken = code.matchAll(/getBuiltinModule\(["'](node:[^"']+)["']\)/g);
+  return [...new Set([...imported, ...taken].map((m) => String(m[1])))].sort();
 }
 
 /**
- * Median wall time of `node` running an empty module, a module that imports the bundle, and a module that
- * imports only the bundle's built-ins, spawned alternately `runs` times each (alternating keeps machine
- * load fair to all three).
+ * Median wall time of `node` running nothing, importing an empty module, importing the bundle, and loading
+ * only the bundle's built-ins, spawned in turn `runs` times each (taking turns keeps machine load fair to
+ * all four).
  */
 export function measureColdStart(bundleFile: string, runs: number): ColdStart {
-  const empty: number[] = [];
-  const imported: number[] = [];
-  const builtinsOnly: number[] = [];
-  const builtins = staticBuiltins(readFileSync(bundleFile, 'utf8'));
-  const builtinsCode = builtins.map((name) => `import ${JSON.stringify(name)};`).join('');
-  const url = pathToFileURL(bundleFile).href;
+  const builtins = bundleBuiltins(readFileSync(bundleFile, 'utf8'));
+  const emptyModule = join(dirname(bundleFile), 'empty.mjs');
+  writeFileSync(emptyModule, '');
+  const importOf = (file: string) => `await import(${JSON.stringify(pathToFileURL(file).href)});`;
+  const variants = {
+    empty: '',
+    emptyModule: importOf(emptyModule),
+    bundle: importOf(bundleFile),
+    builtins: builtins.map((name) => `process.getBuiltinModule(${JSON.stringify(name)});`).join(''),
+  };
+  const times: Record<keyof typeof variants, number[]> = {
+    empty: [],
+    emptyModule: [],
+    bundle: [],
+    builtins: [],
+  };
   const spawnMs = (code: string) => {
     const started = process.hrtime.bigint();
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
-    if (child.status !== 0) throw new Error(`node exited with ${child.status} importing ${bundleFile}`);
+    if (child.status !== 0) throw new Error(`node exited with ${child.status} running: ${code}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
   };
-  spawnMs(`await import(${JSON.stringify(url)});`); // warm the file cache
+  spawnMs(variants.bundle); // warm the file cache
   for (let i = 0; i < runs; i++) {
-    empty.push(spawnMs(''));
-    imported.push(spawnMs(`await import(${JSON.stringify(url)});`));
-    builtinsOnly.push(spawnMs(builtinsCode));
+    for (const [name, code] of Object.entries(variants))
+      times[name as keyof typeof variants].push(spawnMs(code));
   }
-  const emptyMs = median(empty);
-  const importMs = median(imported);
-  return { emptyMs, importMs, ratio: importMs / emptyMs, builtins, builtinsMs: median(builtinsOnly) };
+  const baselineMs = median(times.emptyModule);
+  const importMs = median(times.bundle);
+  return {
+    baselineMs,
+    importMs,
+    ratio: importMs / baselineMs,
+    bareMs: median(times.empty),
+    builtins,
+    builtinsMs: median(times.builtins),
+  };
 }
 
 export function median(values: readonly number[]): number {
