@@ -10,11 +10,8 @@
  *   streams events; ~17 KiB);
  * - `@aws-sdk/endpoint-cache` → `functions/guard/endpoint-cache.ts` (the DynamoDB client's endpoint-discovery
  *   cache, same class and behaviour on a `Map` instead of `mnemonist`'s LRU cache; ~7 KiB);
- * - `@smithy/node-http-handler` → `functions/guard/fetch-transport.ts`: the guard gives every AWS client a
- *   fetch handler (`functions/adapters/aws-http.ts`), and the SDK's unused Node default would load
- *   `node:https` and `node:http2` handlers at start (~7 KiB, ~2 ms);
- * - the Node.js built-ins the SDK imports (`node:crypto`, `node:fs`, …) → `functions/guard/builtins/`, which
- *   take each module from `process.getBuiltinModule`. An ESM `import` of a built-in makes Node build an ES
+ * - the Node.js built-ins the SDK imports (`node:crypto`, `node:https`, `node:fs`, …) →
+ *   `functions/guard/builtins/`, which take each module from `process.getBuiltinModule`. An ESM `import` of a built-in makes Node build an ES
  *   module facade over it, reading every export once: for `node:process` that creates `process.stdin`,
  *   `stdout` and `stderr` and the allowed-flags set, for `node:fs` and `node:crypto` it loads their stream
  *   and Web Crypto parts. That is ~4 ms of a cold start for nothing the guard uses.
@@ -41,10 +38,10 @@ export const GUARD_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/guard/lambda-credentials.ts',
   '@smithy/core/event-streams': './functions/guard/no-event-streams.ts',
   '@aws-sdk/endpoint-cache': './functions/guard/endpoint-cache.ts',
-  '@smithy/node-http-handler': './functions/guard/fetch-transport.ts',
   'node:crypto': './functions/guard/builtins/crypto.ts',
   'node:fs': './functions/guard/builtins/fs.ts',
   'node:fs/promises': './functions/guard/builtins/fs-promises.ts',
+  'node:https': './functions/guard/builtins/https.ts',
   'node:os': './functions/guard/builtins/os.ts',
   'node:path': './functions/guard/builtins/path.ts',
   'node:process': './functions/guard/builtins/process.ts',

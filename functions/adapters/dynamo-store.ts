@@ -575,8 +575,8 @@ function sleep(ms: number): Promise<void> {
 // Client and table
 
 /**
- * A document client over `fetch` (`./aws-http.ts`) that drops `undefined` attributes (optional fields of the
- * domain types).
+ * A document client with the guard's request limits (`./aws-http.ts`) that drops `undefined` attributes
+ * (optional fields of the domain types).
  */
 export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
