@@ -202,10 +202,18 @@ export function renderHistoryTable(history: History, orgName: string): string {
 /**
  * RFC 4180 CSV with `\r\n` line ends: a header row, one row per day, a TOTAL row. Plain numbers (no thousands
  * separators), dollars with 2 decimals, blank balance and tier cap on days without a snapshot.
- * Header: `date,credits,usd,<model…>,credit_balance,max_monthly_credit_spend`.
+ * Header: `date,credits,usd,<model…>,credit_balance,max_monthly_credit_spend`. Model names come from Runway's
+ * API, so one that a spreadsheet would run as a formula is written as text (see {@link csvText}).
  */
 export function renderHistoryCsv(history: History): string {
-  const header = ['date', 'credits', 'usd', ...history.columns, 'credit_balance', 'max_monthly_credit_spend'];
+  const header = [
+    'date',
+    'credits',
+    'usd',
+    ...history.columns.map(csvText),
+    'credit_balance',
+    'max_monthly_credit_spend',
+  ];
   const lines = [header];
   for (const row of history.rows) {
     lines.push([
@@ -238,6 +246,15 @@ export function renderHistoryJson(history: History): string {
 /** Quotes a field that holds a comma, a quote, CR or LF, doubling its quotes (RFC 4180). */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * Text from outside (a model name) that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or CR
+ * first) gets a leading `'`, so it opens as the text it is and never runs (OWASP's advice for CSV injection).
+ * Only for text cells: numbers such as `-120` (a refund) stay numbers.
+ */
+export function csvText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 function csvNumber(value: number): string {

@@ -9,6 +9,7 @@ import {
   CSV_EOL,
   checkHistoryRange,
   csvField,
+  csvText,
   HISTORY_MAX_DAYS,
   modelsSeen,
   renderHistoryCsv,
@@ -246,6 +247,30 @@ describe('renderHistoryCsv', () => {
     expect(row?.slice(3, -2)).toStrictEqual(history.columns.map((c) => String(odd.indexOf(c) + 1)));
     expect(csvField('gen,4 "turbo"')).toBe('"gen,4 ""turbo"""');
     expect(csvField('plain')).toBe('plain');
+  });
+  it('writes a model name a spreadsheet would run as a formula as text, and leaves negative numbers alone', () => {
+    // Prepare: a model name from the API that starts like a formula, on a day with a refund.
+    const risky = ['=HYPERLINK("http://x.example","open")', '+1', '-gen', '@SUM(A1)', '\tgen', 'gen=4'];
+    const history = buildHistory({
+      orgId: 'studio',
+      from: '2026-03-01',
+      to: '2026-03-01',
+      usage: [day('2026-03-01', Object.fromEntries(risky.map((m) => [m, -5])))],
+      snapshots: [],
+      usdPerCredit: 0.01,
+    });
+
+    // Act
+    const [header, row] = parseCsv(renderHistoryCsv(history));
+
+    // Assess
+    expect(new Set(header?.slice(3, -2))).toStrictEqual(
+      new Set([`'=HYPERLINK("http://x.example","open")`, "'+1", "'-gen", "'@SUM(A1)", "'\tgen", 'gen=4']),
+    );
+    expect(row?.slice(1, 3)).toStrictEqual(['-30', '-0.30']);
+    expect(row?.slice(3, -2)).toStrictEqual(risky.map(() => '-5'));
+    expect(csvText('-120')).toBe("'-120");
+    expect(csvText('veo3.1')).toBe('veo3.1');
   });
 });
 
