@@ -59,6 +59,11 @@ export function createEmfMetrics(
 
 export const noMetrics: MetricsSink = { emit() {} };
 
+/** `Name: message` of an error, never its serialized object; `String(value)` for anything else. */
+export function errorSummary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /** The message of an error, never its serialized object (which may carry request details). */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

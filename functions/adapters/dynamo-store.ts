@@ -40,6 +40,7 @@ import type {
   UsageDay,
 } from '../domain/types.ts';
 import { createAwsRequestHandler } from './aws-http.ts';
+import { sleep } from './sleep.ts';
 
 /** BatchWriteItem accepts at most 25 requests. */
 const BATCH_SIZE = 25;
@@ -565,10 +566,6 @@ function numberMap(value: unknown): Record<string, number> {
     out[key] = Number(amount);
   }
   return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
+import { errorSummary } from '../observability.ts';
 import { AWS_REQUEST_TIMEOUT_MS } from './aws-http.ts';
 import type { SecretValue, SecretValueSource } from './secrets.ts';
+import { sleep } from './sleep.ts';
 
 /** The SDK's standard retry mode: the first attempt and two retries. */
 export const SECRETS_MANAGER_MAX_ATTEMPTS = 3;
@@ -269,25 +271,6 @@ export class SecretsManagerHttp implements SecretValueSource {
   }
 }
 
-/**
- * The default {@link Sleep}, on the global timer: the guard bundle imports no Node.js built-in module
- * (see `lib/guard-bundling.ts`).
- */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function parseEndpoint(endpoint: string): URL {
   let url: URL;
   try {
@@ -385,13 +368,12 @@ function toError(secretId: string, failure: Failure, attempts: number): SecretsM
 
 /** `Name: message`, plus the cause's code when there is one (fetch's TypeError says only "fetch failed"). */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
+  const cause = error instanceof Error ? error.cause : undefined;
   const code =
     typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
       ? ` (${cause.code})`
       : '';
-  return `${error.name}: ${error.message}${code}`;
+  return `${errorSummary(error)}${code}`;
 }
 
 function errorName(error: unknown): string {

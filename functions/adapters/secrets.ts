@@ -5,6 +5,7 @@
  * The key itself never leaves `getApiKey`'s return value: no error message, property or cause carries it.
  */
 import { API_KEY_PLACEHOLDER } from '../contract.ts';
+import { errorSummary } from '../observability.ts';
 
 export const DEFAULT_SECRET_TTL_MS = 5 * 60 * 1000;
 
@@ -64,9 +65,11 @@ export class ApiKeySecretInvalidError extends ApiKeySecretError {
 export class ApiKeySecretReadError extends ApiKeySecretError {
   override name = 'ApiKeySecretReadError';
   constructor(secretName: string, options: { cause: unknown }) {
-    const cause = options.cause;
-    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(secretName, `Could not read secret "${secretName}" from Secrets Manager: ${detail}`, options);
+    super(
+      secretName,
+      `Could not read secret "${secretName}" from Secrets Manager: ${errorSummary(options.cause)}`,
+      options,
+    );
   }
 }
 

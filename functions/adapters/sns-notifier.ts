@@ -12,6 +12,7 @@ import {
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
 import type { Message, NotifierPort } from '../domain/types.ts';
+import { errorSummary } from '../observability.ts';
 import { createAwsRequestHandler } from './aws-http.ts';
 
 /** SNS accepts subjects up to 100 characters (AWS enforces ≤ 100 even though its docs say "less than"). */
@@ -137,7 +138,7 @@ export class SnsNotifier implements NotifierPort {
       throw new SnsPublishError(
         this.#topicArn,
         subject,
-        `SNS Publish to ${this.#topicArn} failed for "${subject}": ${describe(error)}`,
+        `SNS Publish to ${this.#topicArn} failed for "${subject}": ${errorSummary(error)}`,
         { cause: error },
       );
     }
@@ -178,9 +179,4 @@ function sizeInBytes(structured: string, attributes: Record<string, MessageAttri
     bytes += Buffer.byteLength(value.StringValue ?? '', 'utf8');
   }
   return bytes;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
