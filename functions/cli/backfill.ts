@@ -15,11 +15,11 @@
  * its first cycle therefore fetches the 90 days once more, finds them equal and writes none of them.
  */
 import type { Config } from '../config.ts';
+import { changedDays } from '../domain/cycle-state.ts';
 import { addDays, daysBetween, utcDate } from '../domain/dates.ts';
 import { indexUsage, roundCredits } from '../domain/figures.ts';
 import { formatNumber, formatUsd } from '../domain/format.ts';
 import type { RunwayPort, StorePort, UsageDay, UsageRange } from '../domain/types.ts';
-import { changedDays } from '../guard/cycle.ts';
 import { errorMessage } from '../observability.ts';
 import type { Io } from './check.ts';
 import { openGuardSources, openStore, UsageError } from './wiring.ts';

@@ -5,10 +5,10 @@ import {
   formatMoney,
   formatNumber,
   formatPercent,
-  formatTable,
   formatUsd,
 } from '../domain/format.ts';
-import { formatBudgetTable, formatModelTable } from '../domain/messages.ts';
+import { formatBudgetTable, formatModelTable } from '../domain/overview-tables.ts';
+import { formatTable } from '../domain/text-layout.ts';
 import type { OrgCycleResult } from '../guard/cycle.ts';
 
 export interface ReportContext {

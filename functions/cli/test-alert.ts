@@ -11,8 +11,14 @@
  *    touched: a test cannot suppress or fake a real alert.
  * 5. Print what was sent. Exit 0, or 1 when any publish failed (the others are still sent).
  */
-import { ALERT_KINDS, type AlertKind, type Config, type Severity } from '../config.ts';
-import { SAMPLE_NOW, type Sample, samplesOf } from '../domain/samples.ts';
+import type { Config, Severity } from '../config.ts';
+import {
+  ALERT_KINDS,
+  type AlertKind,
+  SAMPLE_NOW,
+  type NamedSample as Sample,
+  samplesOf,
+} from '../domain/alerts/registry.ts';
 import type { Io } from './check.ts';
 import { loadConfig, openNotifier, UsageError } from './wiring.ts';
 

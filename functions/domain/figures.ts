@@ -2,6 +2,7 @@
  * Spend figures derived from the usage history: month to date, last 30 days, burn rate, forecast.
  * Pure functions; a missing day counts as zero spend.
  */
+import type { BudgetConfig } from '../config.ts';
 import { addDays, dateRange, daysBetween, daysInMonth, endOfMonth, startOfMonth } from './dates.ts';
 import type { UsageDay } from './types.ts';
 
@@ -126,4 +127,9 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Converts a budget limit to credits. */
+export function limitInCredits(limit: BudgetConfig['limit'], usdPerCredit: number): number {
+  return 'credits' in limit ? limit.credits : Math.round((limit.usd / usdPerCredit) * 1e6) / 1e6;
 }

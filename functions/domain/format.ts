@@ -70,22 +70,6 @@ export function formatInstant(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-/** Pads a table: the first column left-aligned, the rest right-aligned. */
-export function formatTable(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  indent = '  ',
-): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    indent +
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-}
-
 const BARS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /** A text sparkline; negative days (refunds) draw as the lowest bar. */
@@ -100,4 +84,31 @@ export function formatLimit(limit: number | null | 'absent'): string {
   if (limit === null) return 'unlimited';
   if (limit === 'absent') return 'not offered';
   return formatNumber(limit);
+}
+
+/** `Sun 15 – Sat 21 Nov 2026`, `Sat 24 Oct – Sun 22 Nov 2026`, `Wed 31 Dec 2025 – Thu 1 Jan 2026`. */
+export function formatDateRange(from: string, to: string): string {
+  const a = formatDate(from);
+  const b = formatDate(to);
+  if (from === to) return b;
+  if (from.slice(0, 7) === to.slice(0, 7)) return `${a.split(' ').slice(0, 2).join(' ')} – ${b}`;
+  if (from.slice(0, 4) === to.slice(0, 4)) return `${a.slice(0, -5)} – ${b}`;
+  return `${a} – ${b}`;
+}
+
+/** `2026-11-22T09` (an hour key) → `2026-11-22 09:00 UTC`. */
+export function formatHourKey(key: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}$/.test(key) ? `${key.slice(0, 10)} ${key.slice(11)}:00 UTC` : key;
+}
+
+/** `1 day`, `9 days` (whole days, rounded down); `less than a day` below 1. */
+export function dayCount(days: number): string {
+  const n = Math.floor(days);
+  if (n < 1) return 'less than a day';
+  return `${n} ${n === 1 ? 'day' : 'days'}`;
+}
+
+/** Two decimals, for the JSON bodies' percentages and rates. */
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }

@@ -10,7 +10,8 @@
  */
 import { dateRange, daysBetween, isIsoDate } from './dates.ts';
 import { roundCredits } from './figures.ts';
-import { formatNumber, formatTable, formatUsd } from './format.ts';
+import { formatNumber, formatUsd } from './format.ts';
+import { formatTable } from './text-layout.ts';
 import type { Snapshot, UsageDay } from './types.ts';
 
 /** The longest range one history read covers, in days: a leap year. */

@@ -2,10 +2,17 @@
  * The organization overview: every figure the terminal report and the daily digest show, computed once
  * from the same inputs as the rules.
  */
-import { limitInCredits } from '../config.ts';
+import type { RuleInput } from './alerts/alert.ts';
+import { type BalanceState, evaluateBalance } from './alerts/balance.ts';
 import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
-import { forecastMonth, type MonthForecast, roundCredits, spendBetween, spendOn } from './figures.ts';
-import { evaluateBalance, type RuleInput } from './rules.ts';
+import {
+  forecastMonth,
+  limitInCredits,
+  type MonthForecast,
+  roundCredits,
+  spendBetween,
+  spendOn,
+} from './figures.ts';
 
 export interface ModelRow {
   readonly model: string;
@@ -43,7 +50,7 @@ export interface Overview {
   readonly capPercent: number;
   readonly monthToDate: number;
   readonly forecast?: MonthForecast | undefined;
-  readonly balance: ReturnType<typeof evaluateBalance>;
+  readonly balance: BalanceState;
   readonly models: readonly ModelRow[];
   /** The last 7 days (today last) by model, largest spender first. */
   readonly recent: {

@@ -1,56 +1,49 @@
 /**
  * The guard cycle, shared by the Lambda handler and `budget-guard check`. Ports come in as arguments.
  *
- * For one organization:
- * 1. In parallel: read Runway (organization details, usage of the current month and last 30 days) and the
- *    stored state (status, newest snapshot, stored usage of the same window, pending alerts). A new
- *    organization also backfills 90 days of usage in the same step.
- * 2. Validate (the Runway adapter does) — data that fails validation is never stored and raises `guard-error`;
- *    so does a rejected key.
- * 3. Merge: usage days whose numbers changed are rewritten; the day's snapshot and the status are rebuilt.
- * 4. Evaluate the rules and the digest into alerts.
- * 5. One store round: save usage, snapshot and status (batched). If it fails, nothing is claimed or sent: the
+ * For one organization, `runOrgCycle` runs these steps:
+ * 1. **read** — in parallel: Runway (organization details, usage of the current month and last 30 days; a new
+ *    organization also backfills 90 days) and the stored state (status, newest snapshot, stored usage of the
+ *    same window, alerts left pending).
+ * 2. **validate** — the Runway adapter validates every answer; data that fails validation is never stored and,
+ *    like a rejected key, raises `guard-error` (the only alert such a run sends).
+ * 3. **merge** — usage days whose numbers changed are the ones rewritten.
+ * 4. **evaluate** — the rules and the digest give findings; the snapshot and the status are rebuilt.
+ * 5. **save** — usage, snapshot and status in one batched round. If it fails, nothing is claimed or sent: the
  *    run is as if it had not happened, and the next run evaluates (and alerts) from the same stored state.
- * 6. Claim every alert in the ledger, then one publish round for the alerts this run claimed (new ones, and
- *    pending ones from failed runs); each published alert is then marked `sent`. A failed publish stays
- *    `pending` for the next run.
+ * 6. **deliver** — the ledger protocol (`delivery.ts`): claim, publish, mark sent. A failed publish stays
+ *    `pending` for the next run, and the run ends as failed.
  */
 import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
-import { addDays, dateRange, startOfMonth, utcDate } from '../domain/dates.ts';
+import type { MessageContext } from '../domain/alerts/alert.ts';
+import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
+import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
+import { buildSnapshot, buildStatus, changedDays, cycleWindow } from '../domain/cycle-state.ts';
+import { addDays, utcDate } from '../domain/dates.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
-import { indexUsage, roundCredits } from '../domain/figures.ts';
-import {
-  type GuardErrorInfo,
-  type MessageContext,
-  renderDigest,
-  renderFinding,
-  renderGuardError,
-} from '../domain/messages.ts';
-import { computeOverview, type Overview } from '../domain/overview.ts';
-import { evaluateRules, type RuleInput } from '../domain/rules.ts';
-import {
-  type Alert,
-  alertKey,
-  type Message,
-  type NotifierPort,
-  type OrgStatus,
-  type PendingAlert,
-  type RunwayPort,
-  type Snapshot,
-  type StatusState,
-  type StorePort,
-  type UsageDay,
-  type UsageRange,
+import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
+import type { Overview } from '../domain/overview.ts';
+import type {
+  Alert,
+  NotifierPort,
+  OrganizationDetails,
+  OrgStatus,
+  PendingAlert,
+  RunwayPort,
+  Snapshot,
+  StorePort,
+  UsageDay,
+  UsageRange,
+  UsageReport,
 } from '../domain/types.ts';
-import { errorMessage, type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
+import { type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
+import { DEFAULT_LEASE_MS, type DeliveryOutcome, deliver, type NotificationResult } from './delivery.ts';
+
+export { changedDays, cycleWindow, DEFAULT_LEASE_MS, type DeliveryOutcome, type NotificationResult };
 
 /** Days of usage a new organization backfills (Runway serves at most 90 days per request). */
 export const BACKFILL_DAYS = 90;
-/** How long a claimed alert is reserved for the run that claimed it. */
-export const DEFAULT_LEASE_MS = 120_000;
-/** Ledger items expire after this (DynamoDB TTL). Long enough to outlive any period they dedupe. */
-const LEDGER_TTL_DAYS = 400;
 
 /** Thrown by a key source when the organization's key is not set; raises `guard-error`. */
 export class ApiKeyUnavailableError extends Error {
@@ -80,21 +73,6 @@ export interface OrgTarget {
   readonly connect: (signal: AbortSignal) => Promise<RunwayPort>;
 }
 
-export type DeliveryOutcome = 'sent' | 'duplicate' | 'in-flight' | 'failed';
-
-export interface NotificationResult {
-  readonly key: string;
-  readonly kind: string;
-  readonly severity: string;
-  readonly subject: string;
-  readonly outcome: DeliveryOutcome;
-  /** True when this run delivered an alert a failed or crashed run had left pending. */
-  readonly redelivery: boolean;
-  readonly messageId?: string | undefined;
-  readonly error?: string | undefined;
-  readonly message: Message;
-}
-
 export interface OrgCycleResult {
   readonly orgId: string;
   readonly orgName: string;
@@ -110,60 +88,70 @@ export interface OrgCycleResult {
   readonly backfilled: boolean;
 }
 
+/** What one run is about: the organization, its clocks and its message context. */
+interface Run {
+  readonly target: OrgTarget;
+  readonly deps: GuardDeps;
+  readonly org: OrganizationConfig;
+  readonly now: Date;
+  readonly today: string;
+  readonly window: UsageRange;
+  readonly wall: () => Date;
+  readonly log: Logger;
+  readonly metrics: MetricsSink;
+  readonly ctx: MessageContext;
+  readonly base: { readonly orgId: string; readonly orgName: string; readonly now: string };
+}
+
+/** The stored state a run starts from. */
+interface StoredState {
+  readonly status: OrgStatus | undefined;
+  readonly previous: Snapshot | undefined;
+  readonly usage: UsageDay[];
+  readonly pending: PendingAlert[];
+}
+
+/** What Runway said: the organization's details and one or two usage reports (oldest first). */
 interface RunwayData {
-  readonly details: Awaited<ReturnType<RunwayPort['fetchOrganization']>>;
-  readonly reports: readonly Awaited<ReturnType<RunwayPort['fetchUsage']>>[];
+  readonly details: OrganizationDetails;
+  readonly reports: readonly UsageReport[];
 }
 
-/** The usage window every cycle reads: the current month and the last 30 days, plus tomorrow exclusive. */
-export function cycleWindow(today: string): UsageRange {
-  const monthStart = startOfMonth(today);
-  const back30 = addDays(today, -30);
-  return { startDate: monthStart < back30 ? monthStart : back30, beforeDate: addDays(today, 1) };
+interface Merged {
+  /** Days to write: new, or restated by Runway. */
+  readonly changed: readonly UsageDay[];
+  /** Stored history with the changed days applied. */
+  readonly usage: UsageIndex;
+  readonly historyStart: string;
 }
 
-function sameUsage(a: UsageDay, b: UsageDay): boolean {
-  if (a.totalCredits !== b.totalCredits) return false;
-  const ka = Object.keys(a.credits).filter((k) => a.credits[k] !== 0);
-  const kb = Object.keys(b.credits).filter((k) => b.credits[k] !== 0);
-  return ka.length === kb.length && ka.every((k) => a.credits[k] === b.credits[k]);
+interface Evaluated {
+  readonly findings: readonly Finding[];
+  readonly overview: Overview;
+  readonly alerts: readonly Alert[];
+  readonly snapshot: Snapshot;
+  readonly status: OrgStatus;
 }
 
-/**
- * Days in `[from, to]` whose fetched numbers differ from the stored ones. A day Runway no longer reports
- * is restated to zero (stored as an empty day) so history equals what Runway last said.
- */
-export function changedDays(
-  fetched: ReadonlyMap<string, UsageDay>,
-  stored: ReadonlyMap<string, UsageDay>,
-  from: string,
-  to: string,
-): UsageDay[] {
-  const out: UsageDay[] = [];
-  for (const date of dateRange(from, to)) {
-    const f = fetched.get(date) ?? { date, credits: {}, totalCredits: 0 };
-    const s = stored.get(date);
-    if (!s) {
-      if (fetched.has(date)) out.push(f);
-    } else if (!sameUsage(f, s)) out.push(f);
-  }
-  return out;
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (reason: unknown) => ({ ok: false as const, reason }),
+  );
 }
 
-function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | undefined {
-  if (error instanceof RunwayAuthError) {
-    return { reason: 'runway-auth', detail: error.message, status: error.status, keySource };
-  }
-  if (error instanceof RunwayInvalidResponseError)
-    return { reason: 'runway-data', detail: error.message, keySource };
-  if (error instanceof ApiKeyUnavailableError) return { reason: 'api-key', detail: error.message, keySource };
-  return undefined;
-}
-
-function statusOf(alerts: readonly { severity: string }[]): StatusState {
-  if (alerts.some((a) => a.severity === 'critical')) return 'critical';
-  if (alerts.some((a) => a.severity === 'warning')) return 'warn';
-  return 'ok';
+/** Resolves an object of promises into an object of their values (rejects with the first rejection). */
+async function allNamed<T extends object>(
+  promises: {
+    readonly [K in keyof T]: Promise<T[K]>;
+  },
+): Promise<T> {
+  const entries = await Promise.all(
+    Object.entries(promises).map(async ([name, promise]) => [name, await promise] as const),
+  );
+  return Object.fromEntries(entries) as T;
 }
 
 async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -178,176 +166,234 @@ async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => Promise
 
 /** Runs one organization's cycle. Never throws: failures are reported in the result. */
 export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<OrgCycleResult> {
-  const log = deps.log ?? silentLogger;
-  const metrics = deps.metrics ?? noMetrics;
-  const { org, keySource } = target;
-  const now = deps.now();
-  const today = utcDate(now);
-  const wall = () => (deps.wallClock ?? (() => new Date()))();
-  const ctx: MessageContext = {
-    orgId: org.id,
-    orgName: org.name,
-    usdPerCredit: deps.config.usdPerCredit,
-    now,
-  };
-  const base = { orgId: org.id, orgName: org.name, now: now.toISOString() };
-  const window = cycleWindow(today);
+  const run = beginRun(target, deps);
 
-  // Step 1: Runway and the stored state, in parallel.
-  const statusP = deps.store.getStatus(org.id);
-  const previousP = deps.store.getLatestSnapshot(org.id, today);
-  const storedP = deps.store.getUsage(org.id, window.startDate, today);
-  const pendingP = deps.store.listPendingAlerts(org.id, wall());
-  const runwayP = withDeadline(deps.orgTimeoutMs ?? 60_000, async (signal): Promise<RunwayData> => {
-    const runway = await target.connect(signal);
-    const [details, report, status] = await Promise.all([
-      runway.fetchOrganization(),
-      runway.fetchUsage(window),
-      statusP,
-    ]);
-    if (status?.historyStart) return { details, reports: [report] };
-    // A new organization: backfill the older part of the 90-day history in one more request.
-    const backfillStart = addDays(today, -(BACKFILL_DAYS - 1));
-    if (backfillStart >= window.startDate) return { details, reports: [report] };
-    const older = await runway.fetchUsage({ startDate: backfillStart, beforeDate: window.startDate });
-    return { details, reports: [older, report] };
-  });
-  const settled = await Promise.allSettled([runwayP, statusP, previousP, storedP, pendingP]);
-  const [runwayR, statusR, previousR, storedR, pendingR] = settled;
+  // Step 1: read Runway and the stored state, in parallel.
+  const statusP = deps.store.getStatus(run.org.id);
+  const [storedR, runwayR] = await Promise.all([
+    settle(readStored(run, statusP)),
+    settle(readRunway(run, statusP)),
+  ]);
+  if (!storedR.ok) return fail(run, storedR.reason, [], 'reading the stored state failed');
+  const stored = storedR.value;
 
-  const storeFailure = [statusR, previousR, storedR, pendingR].find((r) => r.status === 'rejected');
-  if (storeFailure?.status === 'rejected') {
-    return fail(base, storeFailure.reason, log, metrics, [], 'reading the stored state failed');
-  }
-  const status = statusR.status === 'fulfilled' ? statusR.value : undefined;
-  const previous = previousR.status === 'fulfilled' ? previousR.value : undefined;
-  const stored = storedR.status === 'fulfilled' ? storedR.value : [];
-  const pending = pendingR.status === 'fulfilled' ? pendingR.value : [];
-
-  if (runwayR.status === 'rejected') {
-    // Step 2: a rejected key or invalid data raises guard-error; nothing from Runway is stored.
-    const found = guardErrorInfo(runwayR.reason, keySource);
-    const info = found && { ...found, lastSuccessAt: status?.lastSuccessAt };
-    const alerts: Alert[] = info
-      ? [
-          {
-            kind: 'guard-error',
-            rule: info.reason,
-            period: today,
-            level: 'critical',
-            severity: 'critical',
-            covers: [],
-            message: renderGuardError(info, ctx, today),
-          },
-        ]
-      : [];
-    const notifications = await deliver(org.id, alerts, pending, deps, wall, log).catch((error: unknown) => {
-      log.error('delivering notifications failed', { orgId: org.id, error: errorMessage(error) });
-      return [] as NotificationResult[];
-    });
-    return fail(base, runwayR.reason, log, metrics, notifications, 'reading Runway failed');
-  }
+  // Step 2: validate — a rejected key or invalid data raises guard-error; nothing from Runway is stored.
+  if (!runwayR.ok) return reportReadFailure(run, runwayR.reason, stored);
 
   // Step 3: merge usage.
-  const { details, reports } = runwayR.value;
-  const rangeStart = reports[0]?.startDate ?? window.startDate;
-  let storedDays = stored;
-  if (rangeStart < window.startDate) {
-    storedDays = [
-      ...(await deps.store.getUsage(org.id, rangeStart, addDays(window.startDate, -1))),
-      ...stored,
-    ];
-  }
-  const fetched = indexUsage(reports.flatMap((r) => r.days));
-  const storedIndex = indexUsage(storedDays);
-  const changed = changedDays(fetched, storedIndex, rangeStart, today);
-  const merged = new Map(storedIndex);
-  for (const day of changed) merged.set(day.date, day);
-  const historyStart = status?.historyStart ?? rangeStart;
+  const merged = await settle(mergeUsage(run, runwayR.value, stored));
+  if (!merged.ok) return fail(run, merged.reason, [], 'reading the stored state failed');
 
   // Step 4: evaluate.
-  const input: RuleInput = {
+  const evaluated = evaluate(run, runwayR.value.details, stored, merged.value);
+
+  // Step 5: save first. Alerts go out only once the state they were derived from is stored: a save that
+  // fails after a publish would leave the stored snapshot and status behind what subscribers were told, and
+  // the next run would evaluate from the old state again (a tier change back to the old value is then never
+  // announced; a low-balance episode opened by the failed run is opened, and announced, a second time).
+  const saved = await settle(
+    deps.store.saveCycle({
+      orgId: run.org.id,
+      usage: merged.value.changed,
+      snapshot: evaluated.snapshot,
+      status: evaluated.status,
+    }),
+  );
+  if (!saved.ok) return fail(run, saved.reason, [], 'saving the snapshot failed');
+
+  // Step 6: deliver.
+  const delivered = await settle(deliver(run.org.id, evaluated.alerts, stored.pending, deliveryDeps(run)));
+  if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
+
+  return finish(run, {
+    evaluated,
+    notifications: delivered.value,
+    usageDaysWritten: merged.value.changed.length,
+    writeRequests: saved.value.writeRequests,
+    backfilled: runwayR.value.reports.length > 1,
+  });
+}
+
+function beginRun(target: OrgTarget, deps: GuardDeps): Run {
+  const { org } = target;
+  const now = deps.now();
+  const today = utcDate(now);
+  return {
+    target,
+    deps,
     org,
-    config: deps.config,
     now,
-    details,
-    usage: merged,
-    historyStart,
-    previous,
-    balanceEpisode: status?.balanceEpisode,
+    today,
+    window: cycleWindow(today),
+    wall: deps.wallClock ?? (() => new Date()),
+    log: deps.log ?? silentLogger,
+    metrics: deps.metrics ?? noMetrics,
+    ctx: { orgId: org.id, orgName: org.name, usdPerCredit: deps.config.usdPerCredit, now },
+    base: { orgId: org.id, orgName: org.name, now: now.toISOString() },
   };
-  const evaluation = evaluateRules(input);
-  const overview = computeOverview(input);
-  const alerts: Alert[] = evaluation.findings.map((f) => ({
+}
+
+function deliveryDeps(run: Run) {
+  return {
+    store: run.deps.store,
+    notifier: run.deps.notifier,
+    wall: run.wall,
+    leaseMs: run.deps.leaseMs,
+    log: run.log,
+  };
+}
+
+/** Step 1, stored side: status, the newest snapshot, the window's usage and the alerts left pending. */
+function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<StoredState> {
+  const { store } = run.deps;
+  return allNamed<StoredState>({
+    status: statusP,
+    previous: store.getLatestSnapshot(run.org.id, run.today),
+    usage: store.getUsage(run.org.id, run.window.startDate, run.today),
+    pending: store.listPendingAlerts(run.org.id, run.wall()),
+  });
+}
+
+/**
+ * Step 1, Runway side, within the organization's deadline: details and the window's usage; a new
+ * organization (no `historyStart` stored) also fetches the older part of the 90-day history.
+ */
+function readRunway(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<RunwayData> {
+  return withDeadline(run.deps.orgTimeoutMs ?? 60_000, async (signal) => {
+    const runway = await run.target.connect(signal);
+    const reads = await allNamed<{
+      details: OrganizationDetails;
+      report: UsageReport;
+      status: OrgStatus | undefined;
+    }>({
+      details: runway.fetchOrganization(),
+      report: runway.fetchUsage(run.window),
+      status: statusP,
+    });
+    const { details, report, status } = reads;
+    if (status?.historyStart) return { details, reports: [report] };
+    const backfillStart = addDays(run.today, -(BACKFILL_DAYS - 1));
+    if (backfillStart >= run.window.startDate) return { details, reports: [report] };
+    const older = await runway.fetchUsage({ startDate: backfillStart, beforeDate: run.window.startDate });
+    return { details, reports: [older, report] };
+  });
+}
+
+/** Step 2's outcome for a failed read: a `guard-error` for a rejected key or invalid data, then the failure. */
+async function reportReadFailure(run: Run, reason: unknown, stored: StoredState): Promise<OrgCycleResult> {
+  const found = guardErrorInfo(reason, run.target.keySource);
+  const info = found && { ...found, lastSuccessAt: stored.status?.lastSuccessAt };
+  const alerts: Alert[] = info
+    ? [
+        {
+          kind: 'guard-error',
+          rule: info.reason,
+          period: run.today,
+          level: 'critical',
+          severity: 'critical',
+          covers: [],
+          message: renderGuardError(info, run.ctx, run.today),
+        },
+      ]
+    : [];
+  const delivered = await settle(deliver(run.org.id, alerts, stored.pending, deliveryDeps(run)));
+  if (!delivered.ok) {
+    run.log.error('delivering notifications failed', {
+      orgId: run.org.id,
+      error: errorText(delivered.reason),
+    });
+  }
+  return fail(run, reason, delivered.ok ? delivered.value : [], 'reading Runway failed');
+}
+
+function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | undefined {
+  if (error instanceof RunwayAuthError) {
+    return { reason: 'runway-auth', detail: error.message, status: error.status, keySource };
+  }
+  if (error instanceof RunwayInvalidResponseError)
+    return { reason: 'runway-data', detail: error.message, keySource };
+  if (error instanceof ApiKeyUnavailableError) return { reason: 'api-key', detail: error.message, keySource };
+  return undefined;
+}
+
+/** Step 3: the days Runway reported that differ from the stored ones, and the history with them applied. */
+async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Promise<Merged> {
+  const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
+  let storedDays = stored.usage;
+  if (rangeStart < run.window.startDate) {
+    // A backfill reaches before the window: compare with what is stored there too.
+    const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
+    storedDays = [...older, ...storedDays];
+  }
+  const fetched = indexUsage(runway.reports.flatMap((r) => r.days));
+  const storedIndex = indexUsage(storedDays);
+  const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
+  const usage = new Map(storedIndex);
+  for (const day of changed) usage.set(day.date, day);
+  return { changed, usage, historyStart: stored.status?.historyStart ?? rangeStart };
+}
+
+/** Step 4: findings, their messages, and the snapshot and status to store. */
+function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, merged: Merged): Evaluated {
+  const input = {
+    org: run.org,
+    config: run.deps.config,
+    now: run.now,
+    details,
+    usage: merged.usage,
+    historyStart: merged.historyStart,
+    previous: stored.previous,
+    balanceEpisode: stored.status?.balanceEpisode,
+  };
+  const { findings, reports, overview, balanceEpisode } = evaluateRules(input);
+  const alerts: Alert[] = [...findings, ...reports].map((f) => ({
     kind: f.kind,
     rule: f.rule,
     period: f.period,
     level: f.level,
     severity: f.severity,
     covers: f.covers,
-    message: renderFinding(f, ctx),
+    message: renderFinding(f, run.ctx),
   }));
-  if (now.getUTCHours() >= deps.config.digest.hourUtc) {
-    alerts.push({
-      kind: 'digest',
-      rule: 'daily',
-      period: today,
-      level: 'info',
-      severity: 'info',
-      covers: [],
-      message: renderDigest(
-        overview,
-        ctx,
-        evaluation.findings.filter((f) => f.severity !== 'info').map((f) => f.summary),
-      ),
-    });
-  }
+  const snapshot = buildSnapshot({ orgId: run.org.id, now: run.now, details, overview });
+  const status = buildStatus({
+    orgId: run.org.id,
+    now: run.now,
+    conditions: findings,
+    previous: stored.status,
+    historyStart: merged.historyStart,
+    balanceEpisode,
+  });
+  return { findings, overview, alerts, snapshot, status };
+}
 
-  const snapshot: Snapshot = {
-    orgId: org.id,
-    date: today,
-    fetchedAt: now.toISOString(),
-    creditBalance: details.creditBalance,
-    maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
-    models: details.models,
-    monthToDateCredits: overview.monthToDate,
-    rolling30dCredits: overview.used30d,
-    forecastMonthCredits: overview.forecast?.projected ?? null,
-  };
-  const newStatus: OrgStatus = {
-    orgId: org.id,
-    state: statusOf(evaluation.findings),
-    reasons: evaluation.findings.map((f) => f.summary),
-    updatedAt: now.toISOString(),
-    lastSuccessAt: now.toISOString(),
-    backfilledAt: status?.backfilledAt ?? now.toISOString(),
-    historyStart,
-    balanceEpisode: evaluation.balanceEpisode,
-  };
-
-  // Step 5: save first. Alerts go out only once the state they were derived from is stored: a save that
-  // fails after a publish would leave the stored snapshot and status behind what subscribers were told, and
-  // the next run would evaluate from the old state again (a tier change back to the old value is then never
-  // announced; a low-balance episode opened by the failed run is opened, and announced, a second time).
-  const saveR = await deps.store
-    .saveCycle({ orgId: org.id, usage: changed, snapshot, status: newStatus })
-    .then(
-      (value) => ({ ok: true as const, value }),
-      (reason: unknown) => ({ ok: false as const, reason }),
-    );
-  if (!saveR.ok) return fail(base, saveR.reason, log, metrics, [], 'saving the snapshot failed');
-  // Step 6: claim and publish.
-  const deliverR = await deliver(org.id, alerts, pending, deps, wall, log).then(
-    (value) => ({ ok: true as const, value }),
-    (reason: unknown) => ({ ok: false as const, reason }),
-  );
-  if (!deliverR.ok) return fail(base, deliverR.reason, log, metrics, [], 'recording alerts failed');
-  const notifications = deliverR.value;
+/** The result of a run that saved: ok unless a publish failed (those stay pending for the next run). */
+function finish(
+  run: Run,
+  outcome: {
+    readonly evaluated: Evaluated;
+    readonly notifications: readonly NotificationResult[];
+    readonly usageDaysWritten: number;
+    readonly writeRequests: number;
+    readonly backfilled: boolean;
+  },
+): OrgCycleResult {
+  const { evaluated, notifications } = outcome;
   const failed = notifications.filter((n) => n.outcome === 'failed');
-
-  emitOrgMetrics(metrics, org.id, snapshot, overview);
-  const result: OrgCycleResult = {
-    ...base,
+  emitOrgMetrics(run.metrics, run.org.id, evaluated.snapshot, evaluated.overview);
+  run.metrics.emit(
+    [{ name: failed.length ? METRIC.cycleFailed : METRIC.cycleSucceeded, value: 1, unit: 'Count' }],
+    {},
+  );
+  run.log.info('guard cycle finished', {
+    orgId: run.org.id,
+    ok: failed.length === 0,
+    state: evaluated.status.state,
+    usageDaysWritten: outcome.usageDaysWritten,
+    notifications: notifications.map((n) => ({ key: n.key, outcome: n.outcome })),
+  });
+  return {
+    ...run.base,
     ok: failed.length === 0,
     error:
       failed.length === 0
@@ -356,26 +402,14 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
             name: 'NotificationDeliveryError',
             message: `${failed.length} notification(s) could not be published (${failed[0]?.error}); they stay pending and go out on the next run`,
           },
-    overview,
-    snapshot,
-    status: newStatus,
+    overview: evaluated.overview,
+    snapshot: evaluated.snapshot,
+    status: evaluated.status,
     notifications,
-    usageDaysWritten: changed.length,
-    writeRequests: saveR.value.writeRequests,
-    backfilled: reports.length > 1,
+    usageDaysWritten: outcome.usageDaysWritten,
+    writeRequests: outcome.writeRequests,
+    backfilled: outcome.backfilled,
   };
-  metrics.emit(
-    [{ name: failed.length ? METRIC.cycleFailed : METRIC.cycleSucceeded, value: 1, unit: 'Count' }],
-    {},
-  );
-  log.info('guard cycle finished', {
-    orgId: org.id,
-    ok: result.ok,
-    state: newStatus.state,
-    usageDaysWritten: changed.length,
-    notifications: notifications.map((n) => ({ key: n.key, outcome: n.outcome })),
-  });
-  return result;
 }
 
 function emitOrgMetrics(metrics: MetricsSink, orgId: string, snapshot: Snapshot, overview: Overview): void {
@@ -405,23 +439,25 @@ function emitOrgMetrics(metrics: MetricsSink, orgId: string, snapshot: Snapshot,
   }
 }
 
+function errorText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 function fail(
-  base: { orgId: string; orgName: string; now: string },
+  run: Run,
   reason: unknown,
-  log: Logger,
-  metrics: MetricsSink,
   notifications: readonly NotificationResult[],
   what: string,
 ): OrgCycleResult {
   const error = reason instanceof Error ? reason : new Error(String(reason));
-  log.error(`guard cycle failed: ${what}`, {
-    orgId: base.orgId,
+  run.log.error(`guard cycle failed: ${what}`, {
+    orgId: run.org.id,
     error: error.message,
     errorName: error.name,
   });
-  metrics.emit([{ name: METRIC.cycleFailed, value: 1, unit: 'Count' }], {});
+  run.metrics.emit([{ name: METRIC.cycleFailed, value: 1, unit: 'Count' }], {});
   return {
-    ...base,
+    ...run.base,
     ok: false,
     error: { name: error.name, message: error.message },
     notifications,
@@ -429,95 +465,6 @@ function fail(
     writeRequests: 0,
     backfilled: false,
   };
-}
-
-/**
- * The ledger protocol: claim each alert (conditional write), publish what this run claimed, mark it sent.
- * Pending alerts of earlier runs are claimed and published the same way. Lower thresholds crossed in the
- * same run are recorded as covered. Throws only when the ledger itself cannot be written.
- */
-async function deliver(
-  orgId: string,
-  alerts: readonly Alert[],
-  pending: readonly PendingAlert[],
-  deps: GuardDeps,
-  wall: () => Date,
-  log: Logger,
-): Promise<NotificationResult[]> {
-  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const expiresAt = new Date(wall().getTime() + LEDGER_TTL_DAYS * 86_400_000);
-  const items = new Map<string, { message: Message; kind: string; severity: string; redelivery: boolean }>();
-  for (const p of pending) {
-    items.set(p.key, {
-      message: p.message,
-      kind: p.message.attributes.kind,
-      severity: p.message.attributes.severity,
-      redelivery: true,
-    });
-  }
-  for (const a of alerts) {
-    const key = alertKey(a);
-    const wasPending = items.has(key);
-    items.set(key, { message: a.message, kind: a.kind, severity: a.severity, redelivery: wasPending });
-  }
-  const covered = alerts.flatMap((a) =>
-    a.covers.map((level) => ({ key: alertKey({ ...a, level }), coveredBy: alertKey(a) })),
-  );
-
-  const claimNow = wall();
-  const [claims] = await Promise.all([
-    Promise.all(
-      [...items].map(async ([key, item]) => ({
-        key,
-        item,
-        claim: await deps.store.claimAlert({
-          orgId,
-          key,
-          message: item.message,
-          now: claimNow,
-          leaseMs,
-          expiresAt,
-        }),
-      })),
-    ),
-    ...groupCovered(covered).map(([coveredBy, keys]) =>
-      deps.store.recordCovered({ orgId, keys, coveredBy, expiresAt }),
-    ),
-  ]);
-
-  return Promise.all(
-    claims.map(async ({ key, item, claim }): Promise<NotificationResult> => {
-      const common = {
-        key,
-        kind: item.kind,
-        severity: item.severity,
-        subject: item.message.subject,
-        redelivery: item.redelivery,
-        message: item.message,
-      };
-      if (claim === 'sent') return { ...common, outcome: 'duplicate' };
-      if (claim === 'leased') return { ...common, outcome: 'in-flight' };
-      let messageId: string;
-      try {
-        messageId = await deps.notifier.publish(item.message);
-      } catch (error) {
-        log.error('publishing a notification failed; it stays pending for the next run', {
-          orgId,
-          key,
-          error: errorMessage(error),
-        });
-        return { ...common, outcome: 'failed', error: errorMessage(error) };
-      }
-      await deps.store.markAlertSent({ orgId, key, messageId, sentAt: wall() });
-      return { ...common, outcome: 'sent', messageId };
-    }),
-  );
-}
-
-function groupCovered(covered: readonly { key: string; coveredBy: string }[]): [string, string[]][] {
-  const groups = new Map<string, string[]>();
-  for (const c of covered) groups.set(c.coveredBy, [...(groups.get(c.coveredBy) ?? []), c.key]);
-  return [...groups];
 }
 
 export interface GuardRunResult<T = OrgCycleResult> {

@@ -7,8 +7,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALERT_KINDS } from '../../functions/config.ts';
-import { MESSAGE_SCHEMA } from '../../functions/domain/messages.ts';
-import { SAMPLE_NOW, SAMPLES, sampleContext } from '../../functions/domain/samples.ts';
+import {
+  MESSAGE_SCHEMA,
+  SAMPLE_NOW,
+  SAMPLES,
+  sampleContext,
+} from '../../functions/domain/alerts/registry.ts';
 import type { Message } from '../../functions/domain/types.ts';
 
 const GOLDEN_DIR = join(import.meta.dirname, '..', 'fixtures', 'golden');

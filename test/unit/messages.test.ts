@@ -5,19 +5,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AlertKind, parseConfig } from '../../functions/config.ts';
-import { addDays } from '../../functions/domain/dates.ts';
-import { indexUsage } from '../../functions/domain/figures.ts';
 import {
   buildSubject,
+  evaluateRules,
+  type Finding,
   type GuardErrorInfo,
   MESSAGE_SCHEMA,
   type MessageContext,
+  type RuleInput,
   renderDigest,
   renderFinding,
   renderGuardError,
-} from '../../functions/domain/messages.ts';
+} from '../../functions/domain/alerts/registry.ts';
+import { addDays } from '../../functions/domain/dates.ts';
+import { indexUsage } from '../../functions/domain/figures.ts';
 import { computeOverview } from '../../functions/domain/overview.ts';
-import { evaluateRules, type Finding, type RuleInput } from '../../functions/domain/rules.ts';
 import type { Message, UsageDay } from '../../functions/domain/types.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');

@@ -5,11 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, parseConfig } from '../../functions/config.ts';
+import {
+  evaluateRules,
+  type Finding,
+  type RuleInput,
+  renderDigest,
+  renderFinding,
+} from '../../functions/domain/alerts/registry.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { indexUsage } from '../../functions/domain/figures.ts';
-import { renderDigest, renderFinding } from '../../functions/domain/messages.ts';
 import { computeOverview } from '../../functions/domain/overview.ts';
-import { evaluateRules, type Finding, type RuleInput } from '../../functions/domain/rules.ts';
 import type { ModelState, OrganizationDetails, Snapshot } from '../../functions/domain/types.ts';
 
 type OrgInput = ConfigInput['organizations'][number];

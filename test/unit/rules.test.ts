@@ -4,8 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Config, type ConfigInput, parseConfig } from '../../functions/config.ts';
-import { addDays } from '../../functions/domain/dates.ts';
-import { indexUsage } from '../../functions/domain/figures.ts';
 import {
   type AnomalyFinding,
   type BalanceFinding,
@@ -17,7 +15,9 @@ import {
   type RuleInput,
   type TierCapFinding,
   type TierChangeFinding,
-} from '../../functions/domain/rules.ts';
+} from '../../functions/domain/alerts/registry.ts';
+import { addDays } from '../../functions/domain/dates.ts';
+import { indexUsage } from '../../functions/domain/figures.ts';
 import type {
   BalanceEpisode,
   ModelState,
@@ -792,7 +792,8 @@ describe('evaluateRules', () => {
         },
       }),
     );
-    expect(evaluation).toEqual({ findings: [], balanceEpisode: undefined });
+    expect(evaluation.findings).toEqual([]);
+    expect(evaluation.balanceEpisode).toBeUndefined();
   });
 
   it('orders findings critical first, then warning, then info', () => {

@@ -1,0 +1,296 @@
+/**
+ * `digest`: the first run at or after `digest.hourUtc` sends the whole organization at a glance — balance and
+ * days left, tier cap, per-model quotas, budgets, yesterday against the day before and a week earlier, a
+ * 14-day sparkline, and the open issues. Once per UTC day; info. Not a condition: it never sets the status.
+ */
+import { addDays, dateRange, utcDate } from '../dates.ts';
+import { indexUsage } from '../figures.ts';
+import {
+  dayCount,
+  formatDate,
+  formatDateRange,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  formatUsd,
+  round2,
+  sparkline,
+} from '../format.ts';
+import { computeOverview, type Overview } from '../overview.ts';
+import { formatBudgetTable, formatModelTable } from '../overview-tables.ts';
+import { bullet, formatTable, TEXT_WIDTH, wrap } from '../text-layout.ts';
+import type { UsageDay } from '../types.ts';
+import {
+  type Draft,
+  defineAlert,
+  type FindingBase,
+  type MessageContext,
+  RUNWAY_PAGES,
+  SAMPLE_NOW,
+} from './alert.ts';
+import { capRoomText } from './balance.ts';
+
+export interface DigestFinding extends FindingBase {
+  readonly kind: 'digest';
+  readonly overview: Overview;
+  /** One line per open issue (the summaries of this run's warning and critical findings). */
+  readonly active: readonly string[];
+}
+
+/** The digest finding of `overview`'s day. */
+export function digestFinding(overview: Overview, active: readonly string[]): DigestFinding {
+  return {
+    kind: 'digest',
+    rule: 'daily',
+    period: overview.today,
+    level: 'info',
+    severity: 'info',
+    covers: [],
+    summary: 'daily digest',
+    overview,
+    active,
+  };
+}
+
+function draft(f: DigestFinding, ctx: MessageContext): Draft {
+  const o = f.overview;
+  const active = f.active;
+  const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
+  const money = (c: number) => formatMoney(c, ctx.usdPerCredit);
+  const { yesterday, dayBefore, sameDayLastWeek } = o.comparison;
+  const versus = (b: number) => {
+    if (b === 0) return '';
+    const change = Math.round(((yesterday.credits - b) / Math.abs(b)) * 100);
+    return `${change >= 0 ? '+' : ''}${change}%`;
+  };
+  const bal = o.balance;
+  const daysLeft = bal.daysLeft;
+  const hasFloors = bal.floorCredits !== undefined || bal.floorDays !== undefined;
+  const last14To = addDays(o.today, -1);
+  const spendRange = o.last14.values.length
+    ? `low ${usd(Math.min(...o.last14.values))}, high ${usd(Math.max(...o.last14.values))} a day`
+    : '';
+  const day = (label: string, date: string) => `${label} (${formatDate(date).slice(0, -5)})`;
+  const dailyTable = formatTable(
+    ['Day', 'Dollars', 'Credits', 'Yesterday vs'],
+    [
+      [day('Yesterday', yesterday.date), usd(yesterday.credits), formatNumber(yesterday.credits), ''],
+      [
+        day('Day before', dayBefore.date),
+        usd(dayBefore.credits),
+        formatNumber(dayBefore.credits),
+        versus(dayBefore.credits),
+      ],
+      [
+        day('Same day last week', sameDayLastWeek.date),
+        usd(sameDayLastWeek.credits),
+        formatNumber(sameDayLastWeek.credits),
+        versus(sameDayLastWeek.credits),
+      ],
+    ],
+  );
+  const capShort = bal.creditsNeeded > bal.capLeft;
+  return {
+    subject: `daily digest — ${usd(yesterday.credits)} spent yesterday, balance ${usd(o.creditBalance)}${
+      daysLeft !== undefined ? ` (${daysLeft < 1 ? 'under a day' : `~${dayCount(daysLeft)}`})` : ''
+    }`,
+    headline: `Daily Runway spend digest for ${ctx.orgName}, ${formatDate(o.today)}: ${usd(
+      yesterday.credits,
+    )} spent yesterday, ${usd(o.monthToDate)} so far this month. ${
+      active.length
+        ? `${active.length} open ${active.length === 1 ? 'issue' : 'issues'}, listed under "Needs attention".`
+        : 'Nothing needs attention.'
+    }`,
+    facts: [
+      ['Balance', money(o.creditBalance)],
+      [
+        'Runs out',
+        daysLeft === undefined || bal.runsOutOn === undefined
+          ? 'not at the current pace (no recent spend)'
+          : `about ${formatDate(bal.runsOutOn)}: ${dayCount(daysLeft)} at ${usd(bal.burn.meanDaily)} a day (mean of the last ${bal.burn.basisDays} complete ${bal.burn.basisDays === 1 ? 'day' : 'days'})`,
+      ],
+      [
+        'To buy',
+        bal.creditsNeeded > 0
+          ? `${money(bal.creditsNeeded)} covers the next 30 days of spend${hasFloors ? ' and the balance floors' : ''}`
+          : `nothing: the balance covers the next 30 days${hasFloors ? ' and its floors' : ''}`,
+      ],
+      ['Tier room', capRoomText(bal.creditsNeeded, bal.capLeft, ctx.usdPerCredit)],
+      ['Tier cap', `${money(o.maxMonthlyCreditSpend)} per 30 days`],
+      ['Used, 30 days', `${money(o.used30d)}, ${formatPercent(o.capPercent)} of the cap`],
+      ['Month to date', money(o.monthToDate)],
+      [
+        'Month forecast',
+        o.forecast
+          ? `${money(o.forecast.projected)}, at ${usd(o.forecast.burn.meanDaily)} a day for the ${o.forecast.daysLeft} days left`
+          : 'needs 3 complete days of history',
+      ],
+    ],
+    sections: [
+      ...(active.length ? [{ title: 'Needs attention', lines: active.flatMap((a) => bullet(a)) }] : []),
+      {
+        title: 'Daily spend',
+        lines: [
+          ...dailyTable,
+          '',
+          `  Last 14 days  ${sparkline(o.last14.values)}  ${formatDateRange(o.last14.from, last14To)}`,
+          ...(spendRange ? [`                ${spendRange}`] : []),
+        ],
+      },
+      { title: 'Budgets', lines: formatBudgetTable(o.budgets, ctx.usdPerCredit) },
+      {
+        title: "Models (generations in Runway's rolling daily window)",
+        lines: [
+          ...formatModelTable(o.models),
+          ...wrap(
+            `Concurrent: generations that may run at once. Daily limit, Used, Left: generations per rolling 24 hours. unlimited: Runway sets no limit.${
+              o.models.some((m) => !m.inTier)
+                ? ' not in tier: used today, but the tier Runway returned does not list the model.'
+                : ''
+            }`,
+            TEXT_WIDTH,
+            '  ',
+          ),
+        ],
+      },
+    ],
+    advice: capShort
+      ? [
+          `The balance needs more credits than the tier's 30-day purchase cap lets you buy now: buy what the cap allows on ${RUNWAY_PAGES.billing}, and request a tier upgrade or limit exception on the portal's Usage page${
+            bal.runsOutOn ? ` before ${formatDate(bal.runsOutOn)}` : ''
+          }.`,
+        ]
+      : [],
+    data: {
+      date: o.today,
+      creditBalance: o.creditBalance,
+      meanDailyCredits: round2(bal.burn.meanDaily),
+      basisDays: bal.burn.basisDays,
+      daysLeft: daysLeft === undefined ? null : round2(daysLeft),
+      runsOutOn: bal.runsOutOn ?? null,
+      creditsNeeded: bal.creditsNeeded,
+      capLeftCredits: bal.capLeft,
+      capAllowsTopUp: bal.creditsNeeded <= bal.capLeft,
+      monthToDateCredits: o.monthToDate,
+      forecastMonthCredits: o.forecast?.projected ?? null,
+      maxMonthlyCreditSpend: o.maxMonthlyCreditSpend,
+      used30dCredits: o.used30d,
+      capPercent: round2(o.capPercent),
+      budgets: o.budgets.map((b) => ({
+        id: b.id,
+        period: b.period,
+        model: b.model ?? null,
+        spentCredits: b.spent,
+        limitCredits: b.limitCredits,
+        percent: round2(b.percent),
+        projectedCredits: b.projected ?? null,
+      })),
+      models: o.models.map((m) => ({ ...m, percent: m.percent === null ? null : round2(m.percent) })),
+      yesterday,
+      dayBefore,
+      sameDayLastWeek,
+      last14: { from: o.last14.from, to: last14To, values: o.last14.values },
+      active,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sample: Tier 3, two budgets, floors, and 40 days of weekday-heavy usage with a refund, computed by the real
+// overview code.
+
+const SAMPLE_TODAY = utcDate(SAMPLE_NOW);
+
+/** A fixed usage history: a weekly shape, a slow rise, and a refund that makes one day's gen4.5 negative. */
+function sampleUsage(): UsageDay[] {
+  const weekly = [0.7, 1, 1.05, 1.1, 1, 0.95, 0.75]; // Sunday first
+  const base: Record<string, number> = {
+    'veo3.1': 2400,
+    'gen4.5': 1400,
+    gen4_image: 650,
+    eleven_multilingual_v2: 160,
+  };
+  return dateRange(addDays(SAMPLE_TODAY, -39), SAMPLE_TODAY).map((date, i) => {
+    const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+    // Today is partial: 09:30 of 24 hours.
+    const share = date === SAMPLE_TODAY ? 9.5 / 24 : 1;
+    const credits: Record<string, number> = {};
+    for (const [model, amount] of Object.entries(base)) {
+      credits[model] = Math.round(amount * (weekly[weekday] ?? 1) * (1 + i / 200) * share);
+    }
+    if (date === addDays(SAMPLE_TODAY, -10)) credits['gen4.5'] = -420;
+    const totalCredits = Object.values(credits).reduce((a, b) => a + b, 0);
+    return { date, credits, totalCredits };
+  });
+}
+
+function sampleFinding(ctx: MessageContext): DigestFinding {
+  const overview = computeOverview({
+    org: {
+      id: ctx.orgId,
+      name: ctx.orgName,
+      apiKeySecretName: 'budget-guard/runway/studio',
+      budgets: [
+        {
+          id: 'monthly-total',
+          period: 'month',
+          limit: { usd: 1500 },
+          thresholds: [50, 80, 100],
+          forecast: true,
+        },
+        { id: 'veo-daily', period: 'day', model: 'veo3.1', limit: { credits: 3000 }, thresholds: [80, 100] },
+      ],
+      lowBalance: { credits: 20_000, days: 7 },
+    },
+    config: {
+      organizations: [],
+      tierCapThresholds: [80, 95, 100],
+      dailyQuotaThresholds: [80, 100],
+      usdPerCredit: ctx.usdPerCredit,
+      schedule: 'rate(1 hour)',
+      digest: { hourUtc: 8 },
+      anomaly: { multiple: 3, floorCredits: 1000 },
+      subscriptions: [],
+    },
+    // The usage history is fixed around SAMPLE_NOW, whatever clock the message is stamped with.
+    now: SAMPLE_NOW,
+    details: {
+      creditBalance: 46_969,
+      maxMonthlyCreditSpend: 200_000,
+      models: {
+        'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 884 },
+        'veo3.1': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 114 },
+        gen4_image: { maxConcurrentGenerations: 5, maxDailyGenerations: 2000, dailyGenerations: 415 },
+        eleven_multilingual_v2: {
+          maxConcurrentGenerations: 5,
+          maxDailyGenerations: 2000,
+          dailyGenerations: 328,
+        },
+        magnific_precision_upscaler_v2: {
+          maxConcurrentGenerations: null,
+          maxDailyGenerations: null,
+          dailyGenerations: 22,
+        },
+      },
+    },
+    usage: indexUsage(sampleUsage()),
+    historyStart: addDays(SAMPLE_TODAY, -39),
+  });
+  return digestFinding(overview, ['gen4.5 at 88% of its daily generation limit']);
+}
+
+export const digestAlert = defineAlert<DigestFinding>({
+  kind: 'digest',
+  informational: true,
+  evaluate({ input, overview, earlier }) {
+    if (input.now.getUTCHours() < input.config.digest.hourUtc) return [];
+    return [
+      digestFinding(
+        overview,
+        earlier.filter((f) => f.severity !== 'info').map((f) => f.summary),
+      ),
+    ];
+  },
+  draft,
+  samples: [{ name: 'digest', severity: 'info', finding: sampleFinding }],
+});

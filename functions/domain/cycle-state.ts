@@ -1,0 +1,101 @@
+/**
+ * The pure parts of a guard cycle: which days it reads, which stored days Runway restated, and the snapshot
+ * and status it stores. The cycle (`functions/guard/cycle.ts`) and `budget-guard backfill` share them.
+ */
+
+import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
+import type { Overview } from './overview.ts';
+import type {
+  BalanceEpisode,
+  OrganizationDetails,
+  OrgStatus,
+  Snapshot,
+  StatusState,
+  UsageDay,
+  UsageRange,
+} from './types.ts';
+
+/** The usage window every cycle reads: the current month and the last 30 days, plus tomorrow exclusive. */
+export function cycleWindow(today: string): UsageRange {
+  const monthStart = startOfMonth(today);
+  const back30 = addDays(today, -30);
+  return { startDate: monthStart < back30 ? monthStart : back30, beforeDate: addDays(today, 1) };
+}
+
+function sameUsage(a: UsageDay, b: UsageDay): boolean {
+  if (a.totalCredits !== b.totalCredits) return false;
+  const ka = Object.keys(a.credits).filter((k) => a.credits[k] !== 0);
+  const kb = Object.keys(b.credits).filter((k) => b.credits[k] !== 0);
+  return ka.length === kb.length && ka.every((k) => a.credits[k] === b.credits[k]);
+}
+
+/**
+ * Days in `[from, to]` whose fetched numbers differ from the stored ones. A day Runway no longer reports
+ * is restated to zero (stored as an empty day) so history equals what Runway last said.
+ */
+export function changedDays(
+  fetched: ReadonlyMap<string, UsageDay>,
+  stored: ReadonlyMap<string, UsageDay>,
+  from: string,
+  to: string,
+): UsageDay[] {
+  const out: UsageDay[] = [];
+  for (const date of dateRange(from, to)) {
+    const f = fetched.get(date) ?? { date, credits: {}, totalCredits: 0 };
+    const s = stored.get(date);
+    if (!s) {
+      if (fetched.has(date)) out.push(f);
+    } else if (!sameUsage(f, s)) out.push(f);
+  }
+  return out;
+}
+
+/** The organization's state from its conditions: the worst severity among them. */
+export function stateOf(conditions: readonly { severity: string }[]): StatusState {
+  if (conditions.some((a) => a.severity === 'critical')) return 'critical';
+  if (conditions.some((a) => a.severity === 'warning')) return 'warn';
+  return 'ok';
+}
+
+/** The day's snapshot: what Runway said now, and the overview's spend figures. */
+export function buildSnapshot(input: {
+  readonly orgId: string;
+  readonly now: Date;
+  readonly details: OrganizationDetails;
+  readonly overview: Overview;
+}): Snapshot {
+  const { details, overview } = input;
+  return {
+    orgId: input.orgId,
+    date: utcDate(input.now),
+    fetchedAt: input.now.toISOString(),
+    creditBalance: details.creditBalance,
+    maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
+    models: details.models,
+    monthToDateCredits: overview.monthToDate,
+    rolling30dCredits: overview.used30d,
+    forecastMonthCredits: overview.forecast?.projected ?? null,
+  };
+}
+
+/** The status after a successful cycle; `previous` keeps when history was first backfilled. */
+export function buildStatus(input: {
+  readonly orgId: string;
+  readonly now: Date;
+  readonly conditions: readonly { readonly severity: string; readonly summary: string }[];
+  readonly previous?: OrgStatus | undefined;
+  readonly historyStart: string;
+  readonly balanceEpisode?: BalanceEpisode | undefined;
+}): OrgStatus {
+  const now = input.now.toISOString();
+  return {
+    orgId: input.orgId,
+    state: stateOf(input.conditions),
+    reasons: input.conditions.map((f) => f.summary),
+    updatedAt: now,
+    lastSuccessAt: now,
+    backfilledAt: input.previous?.backfilledAt ?? now,
+    historyStart: input.historyStart,
+    balanceEpisode: input.balanceEpisode,
+  };
+}

@@ -1,0 +1,38 @@
+/** The overview's model and budget tables, as the daily digest and the terminal report both show them. */
+import { formatLimit, formatNumber, formatPercent, formatUsd } from './format.ts';
+import type { Overview } from './overview.ts';
+import { formatTable } from './text-layout.ts';
+
+/** Per-model limits and today's use. */
+export function formatModelTable(models: Overview['models']): string[] {
+  return formatTable(
+    ['Model', 'Concurrent', 'Daily limit', 'Used', 'Left', '%'],
+    models.map((m) => [
+      m.model,
+      m.inTier ? formatLimit(m.maxConcurrentGenerations) : 'not in tier',
+      m.inTier ? formatLimit(m.maxDailyGenerations) : 'not in tier',
+      formatNumber(m.usedToday),
+      m.remaining === null ? '—' : formatNumber(m.remaining),
+      m.percent === null ? '—' : formatPercent(m.percent),
+    ]),
+  );
+}
+
+/** Each budget's spend, limit, use and month-end forecast. */
+export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: number): string[] {
+  if (budgets.length === 0) return ['  (no budgets configured)'];
+  const usd = (credits: number) => formatUsd(credits, usdPerCredit);
+  return formatTable(
+    ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
+    budgets.map((b) => [
+      `${b.id}${b.model ? ` (${b.model})` : ''}`,
+      b.period === 'day' ? 'today' : 'this month',
+      usd(b.spent),
+      usd(b.limitCredits),
+      formatPercent(b.percent),
+      b.projected === undefined
+        ? '—'
+        : `${usd(b.projected)} (${formatPercent((b.projected / b.limitCredits) * 100)})`,
+    ]),
+  );
+}
