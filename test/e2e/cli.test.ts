@@ -306,3 +306,48 @@ describe('bad arguments and configuration exit 2 with the reason', () => {
     for (const r of [invalid, unknownOption, badNow, unknownOrg]) expect(r.stdout).toBe('');
   });
 });
+
+describe('usage from the command line', () => {
+  it('usage errors exit 2 with the reason on stderr, before anything runs', async () => {
+    const cwd = work.dir;
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /^budget-guard: unknown command 'frobnicate'\n/],
+      [['history', '--frobnicate'], /^budget-guard: unknown option '--frobnicate'\n/],
+      [
+        ['check', '--demo', '--now', '2026-02-30'],
+        /^budget-guard: --now must be .*\(got "2026-02-30": February 2026/,
+      ],
+      [
+        ['history', '--format', 'xml'],
+        /^budget-guard: .*'xml' is invalid\. Allowed choices are table, csv, json\.\n/,
+      ],
+      [['backfill', '--days', '0'], /^budget-guard: --days must be a whole number from 1 to 90 .*"0"\n$/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, { cwd })));
+    results.forEach((result, i) => {
+      const [args, stderr] = cases[i] ?? [[], /$^/];
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(stderr);
+      expect(result.stdout, args.join(' ')).toBe('');
+    });
+  });
+
+  it('help and <command> --help exit 0 and print the usage on stdout', async () => {
+    const cwd = work.dir;
+    const [help, check] = await Promise.all([
+      runCli(['help'], { cwd }),
+      runCli(['check', '--help'], { cwd }),
+    ]);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: budget-guard <command> [options]');
+    expect(help.stdout).toMatch(/^ {2}backfill \[options\] +stores the last N days/m);
+    expect(help.stdout).toMatch(
+      /Exit codes: 0 done, 1 the cycle failed, 2 bad arguments or configuration\.\n$/,
+    );
+    expect(check).toMatchObject({ code: 0, stderr: '' });
+    expect(check.stdout).toContain('Usage: budget-guard check [options]');
+    for (const option of ['--config <file>', '--org <id>', '--now <iso>', '--json', '--demo', '--verbose']) {
+      expect(check.stdout, option).toContain(option);
+    }
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The `budget-guard` command line on commander: one `program.command(...)` block per command, built from the
+ * shared options in options.ts. Help and usage errors come from commander. Exit codes: 0 done; 1 the cycle
+ * failed (nothing half-written); 2 bad arguments or configuration, with the reason on stderr.
+ */
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { ALERT_KINDS, ConfigError } from '../config.ts';
+import { HISTORY_FORMATS } from '../domain/history.ts';
+import { startDemoSimulator } from '../simulator/demo.ts';
+import { type BackfillIo, runBackfill } from './backfill.ts';
+import { runCheck } from './check.ts';
+import { runHistory } from './history.ts';
+import {
+  configOption,
+  demoOption,
+  jsonOption,
+  nowOption,
+  orgOption,
+  parseDays,
+  parsePort,
+} from './options.ts';
+import { runTestAlert } from './test-alert.ts';
+import { UsageError } from './wiring.ts';
+
+/** Where the command line reads its environment and writes; `progress` is backfill's progress on stderr. */
+export type CliIo = BackfillIo;
+
+/** The process's environment, working directory, stdout and stderr. */
+export function processIo(): CliIo {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    progress: process.stderr.isTTY === true,
+  };
+}
+
+const ENVIRONMENT = `
+Environment:
+  RUNWAYML_API_SECRET  Runway key (unset: the built-in simulator)
+  RUNWAYML_BASE_URL    Runway API base URL
+  TABLE_NAME           DynamoDB table (unset: the embedded store in .budget-guard/)
+  TOPIC_ARN            SNS topic (unset: print and append to .budget-guard/outbox.jsonl)
+  BUDGET_GUARD_CONFIG  config JSON (else --config, else cdk.json's context.budgetGuard)
+
+Exit codes: 0 done, 1 the cycle failed, 2 bad arguments or configuration.`;
+
+/**
+ * The program. Each action reports its exit code through `exit`; commander's own errors (and `--help`) are
+ * thrown as `CommanderError`s (`exitOverride`), after commander has written them through `io`.
+ */
+export function createProgram(io: CliIo, exit: (code: number) => void) {
+  const program = new Command('budget-guard')
+    .description("budget, tier-cap and quota alerts for Runway's API")
+    .usage('<command> [options]')
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (text, write) => write(`budget-guard: ${text.replace(/^error: /, '')}`),
+    })
+    .helpOption('-h, --help', 'show usage')
+    .helpCommand('help [command]', 'show usage (of one command)')
+    .addHelpText('after', ENVIRONMENT);
+
+  program
+    .command('check')
+    .summary('one guard cycle: overview and every notification sent')
+    .description(
+      'One guard cycle: prints the organization overview and every notification sent. Without RUNWAYML_API_SECRET (or with --demo) it reads the built-in Runway simulator.',
+    )
+    .addOption(configOption())
+    .addOption(orgOption())
+    .addOption(nowOption())
+    .addOption(jsonOption())
+    .addOption(demoOption())
+    .option('--verbose', 'write structured logs to stderr')
+    .action(async (o) => {
+      const options = {
+        configPath: o.config,
+        orgId: o.org,
+        now: o.now,
+        json: o.json === true,
+        demo: o.demo === true,
+        verbose: o.verbose === true,
+      };
+      exit(await runCheck(options, io));
+    });
+
+  program
+    .command('history')
+    .summary('stored usage and snapshots, one row per UTC day')
+    .description(
+      "Stored usage and snapshots, one row per UTC day (dates YYYY-MM-DD, inclusive; at most 366 days; default the 30 days to today): net credits, dollars, credits per model, the day's balance and tier cap, and a TOTAL row. --model limits credits and dollars to one model. CSV is RFC 4180 with CRLF.",
+    )
+    .option('--from <date>', 'first day, YYYY-MM-DD (default: 29 days before --to)')
+    .option('--to <date>', 'last day, YYYY-MM-DD (default: today, UTC)')
+    .addOption(orgOption('the organization (required when the config has more than one)'))
+    .option('--model <model>', "only this model's credits and dollars")
+    .addOption(new Option('--format <format>', 'output format').choices(HISTORY_FORMATS).default('table'))
+    .addOption(configOption())
+    .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
+    .action(async (o) => {
+      const options = {
+        configPath: o.config,
+        orgId: o.org,
+        from: o.from,
+        to: o.to,
+        model: o.model,
+        format: o.format,
+        demo: o.demo === true,
+      };
+      exit(await runHistory(options, io));
+    });
+
+  program
+    .command('backfill')
+    .summary('stores the last N days of Runway usage (default 90)')
+    .description(
+      "Stores the last N days of Runway usage (1-90, default 90; one request) and writes only the days that changed, so running it again is harmless. A new organization's first check does this too.",
+    )
+    .addOption(
+      new Option('--days <n>', 'days to store, today included: 1 to 90 (default: 90)').argParser(parseDays),
+    )
+    .addOption(orgOption())
+    .addOption(configOption())
+    .addOption(demoOption())
+    .action(async (o) => {
+      const options = { configPath: o.config, orgId: o.org, days: o.days, demo: o.demo === true };
+      exit(await runBackfill(options, io));
+    });
+
+  program
+    .command('test-alert')
+    .summary('publishes [TEST] notifications to prove delivery and filters')
+    .description(
+      'Publishes a [TEST] notification of each subscribed kind (or only --kind) through SNS (TOPIC_ARN) or the local outbox, to prove delivery and filters. No ledger writes.',
+    )
+    .addOption(configOption())
+    .addOption(
+      new Option('--kind <kind>', 'only this kind (default: every kind the subscriptions list)').choices(
+        ALERT_KINDS,
+      ),
+    )
+    .addOption(orgOption('the organization the samples name (default: the first in the config)'))
+    .action(async (o) => {
+      exit(await runTestAlert({ configPath: o.config, kind: o.kind, orgId: o.org }, io));
+    });
+
+  program
+    .command('simulator')
+    .summary('serves the Runway simulator alone')
+    .description('Serves the Runway simulator alone (point RUNWAYML_BASE_URL at it) until Ctrl+C.')
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)').argParser(parsePort).default(8787),
+    )
+    .action(async (o) => {
+      const sim = await startDemoSimulator({ port: o.port });
+      io.stdout(
+        `Runway simulator listening on ${sim.url} (simulated data)\n` +
+          `Try: RUNWAYML_BASE_URL=${sim.url} RUNWAYML_API_SECRET=<the demo key> budget-guard check\n` +
+          'The demo key is DEMO_API_KEY in functions/simulator/demo.ts. Press Ctrl+C to stop.\n',
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await sim.close();
+      exit(0);
+    });
+
+  // After a usage error, point at the usage of the command that rejected the arguments.
+  program.showHelpAfterError('Run "budget-guard help" for usage.');
+  for (const command of program.commands) {
+    command.showHelpAfterError(`Run "budget-guard ${command.name()} --help" for usage.`);
+  }
+  return program;
+}
+
+/**
+ * Runs `budget-guard <argv>` and returns the exit code; never exits the process. No arguments prints the usage.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv.length === 0 ? ['help'] : [...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    // Commander has written its message (or the usage, for --help and help) already.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      io.stderr(`budget-guard: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`budget-guard: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
