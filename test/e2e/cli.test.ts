@@ -2,7 +2,7 @@
  * `budget-guard` end to end: the real command in a child process, in a temporary working directory.
  * - The default demo (no key, no table, no topic) twice: the second run sends nothing.
  * - `check --config F --now T --json` against servers the project did not write (dynalite, fauxqs) and the
- *   simulator over HTTP: the DESIGN.md items, one SNS message per alert with its four attributes, nothing twice.
+ *   simulator over HTTP: the documented items, one SNS message per alert with its four attributes, nothing twice.
  * - Bad input: exit 2 for arguments and config, exit 1 with a guard-error for a rejected key, exit 1 and
  *   nothing stored for malformed JSON from Runway.
  */
@@ -150,7 +150,7 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
     return { env, items };
   }
 
-  it('check --json stores the DESIGN.md items and publishes one SNS message per alert, once', async () => {
+  it('check --json stores the documented items and publishes one SNS message per alert, once', async () => {
     const topicArn = await sns.createTopic();
     const queue = await sns.subscribeQueue({ topicArn });
     const { env, items } = await awsEnv(topicArn);

@@ -171,7 +171,7 @@ describe('a first run, then the same hour again', () => {
     first = await h.run();
   });
 
-  it('backfills 90 days with one extra usage request and stores DESIGN.md items', async () => {
+  it('backfills 90 days with one extra usage request and stores the documented items', async () => {
     expect(first.ok).toBe(true);
     expect(first.backfilled).toBe(true);
     expect(simulator().requests(h.apiKey)).toEqual({ organization: 1, usage: 2 });
