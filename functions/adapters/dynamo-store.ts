@@ -225,14 +225,7 @@ export class DynamoStore implements StorePort {
    * On a failed condition, tells `sent` from `leased` by the existing item (returned with the failure by
    * DynamoDB, or read consistently when the server does not return it).
    */
-  async claimAlert(input: {
-    readonly orgId: string;
-    readonly key: string;
-    readonly message: Message;
-    readonly now: Date;
-    readonly leaseMs: number;
-    readonly expiresAt: Date;
-  }): Promise<ClaimResult> {
+  async claimAlert(input: Parameters<StorePort['claimAlert']>[0]): Promise<ClaimResult> {
     if (this.ledgerSeen.get(input.orgId)?.sent.has(input.key)) return 'sent';
     const nowMs = input.now.getTime();
     const item: Item = {
@@ -273,12 +266,7 @@ export class DynamoStore implements StorePort {
   }
 
   /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
-  async markAlertSent(input: {
-    readonly orgId: string;
-    readonly key: string;
-    readonly messageId: string;
-    readonly sentAt: Date;
-  }): Promise<void> {
+  async markAlertSent(input: Parameters<StorePort['markAlertSent']>[0]): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -304,12 +292,7 @@ export class DynamoStore implements StorePort {
   }
 
   /** Puts each key `sent` with `coveredBy`, only where no ledger item exists yet (in parallel). */
-  async recordCovered(input: {
-    readonly orgId: string;
-    readonly keys: readonly string[];
-    readonly coveredBy: string;
-    readonly expiresAt: Date;
-  }): Promise<void> {
+  async recordCovered(input: Parameters<StorePort['recordCovered']>[0]): Promise<void> {
     const expiresAt = epochSeconds(input.expiresAt);
     const seen = this.ledgerSeen.get(input.orgId)?.keys;
     await Promise.all(

@@ -3,31 +3,13 @@
  * parsers of option values. A parser throws `UsageError` (exit 2) with the reason, naming the value.
  */
 import { Option } from '@commander-js/extra-typings';
+import { daysInMonth } from '../domain/dates.ts';
+import { formatMonth } from '../domain/format.ts';
 import { BACKFILL_MAX_DAYS } from './backfill.ts';
 import { UsageError } from './wiring.ts';
 
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?)?$/;
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-] as const;
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
 
 /**
  * Reads an ISO 8601 date (`2026-11-22`, midnight UTC) or date and time (`2026-11-22T08:00`, `…T08:00:00`,
@@ -48,9 +30,9 @@ export function parseInstant(text: string): Date {
   const minute = Number(mi);
   const second = Number(s);
   if (month < 1 || month > 12) throw new RangeError(`there is no month ${mo}`);
-  const lastDay = daysInMonth(year, month);
+  const lastDay = daysInMonth(`${y}-${mo}-01`);
   if (day < 1 || day > lastDay) {
-    throw new RangeError(`${MONTHS[month - 1]} ${y} has ${lastDay} days`);
+    throw new RangeError(`${formatMonth(`${y}-${mo}`)} has ${lastDay} days`);
   }
   if (hour > 23) throw new RangeError(`there is no hour ${h}`);
   if (minute > 59) throw new RangeError(`there is no minute ${mi}`);

@@ -33,6 +33,15 @@ function putKeyAdvice(keySource: string): string {
   return `Put a valid Runway API key in ${keySource}${command}. Keys are created on ${RUNWAY_PAGES.keys}.`;
 }
 
+/** What to do about a key that is missing or rejected: both stop the guard until someone puts a good one. */
+function keyAdvice(info: GuardErrorInfo): readonly string[] {
+  return [
+    putKeyAdvice(info.keySource),
+    'A 401 means the key is wrong, disabled or the account is suspended; a 403 means the key may not read this organization.',
+    'Until this is fixed, no budget, balance or quota alerts can be sent for this organization.',
+  ];
+}
+
 /** Per reason: the subject, the problem in two words, and what to do. */
 const REASONS: Readonly<
   Record<
@@ -47,20 +56,12 @@ const REASONS: Readonly<
   'runway-auth': {
     subject: (info) => `budget guard stopped — Runway rejected the API key (${info.status ?? 'auth'})`,
     problem: 'API key rejected',
-    advice: (info) => [
-      putKeyAdvice(info.keySource),
-      'A 401 means the key is wrong, disabled or the account is suspended; a 403 means the key may not read this organization.',
-      'Until this is fixed, no budget, balance or quota alerts can be sent for this organization.',
-    ],
+    advice: keyAdvice,
   },
   'api-key': {
     subject: () => 'budget guard stopped — Runway API key not set',
     problem: 'API key not set',
-    advice: (info) => [
-      putKeyAdvice(info.keySource),
-      'A 401 means the key is wrong, disabled or the account is suspended; a 403 means the key may not read this organization.',
-      'Until this is fixed, no budget, balance or quota alerts can be sent for this organization.',
-    ],
+    advice: keyAdvice,
   },
   'runway-data': {
     subject: () => 'budget guard stopped — Runway returned invalid data',
