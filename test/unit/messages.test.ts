@@ -21,6 +21,7 @@ import { addDays } from '../../functions/domain/dates.ts';
 import { indexUsage } from '../../functions/domain/figures.ts';
 import { computeOverview } from '../../functions/domain/overview.ts';
 import type { Message, UsageDay } from '../../functions/domain/types.ts';
+import { ruleInputOf } from '../helpers/rule-input.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const LONG_NAME = 'Northern Lights Animation & Visual Effects Studio — Europe'; // 58 characters
@@ -60,11 +61,7 @@ function everything(name: string, usage: readonly UsageDay[] = spikyUsage()): Ru
     },
     'test',
   );
-  const org = config.organizations[0];
-  if (!org) throw new Error('no organization');
-  return {
-    org,
-    config,
+  return ruleInputOf(config, {
     now: NOW,
     details: {
       creditBalance: 3000,
@@ -91,7 +88,7 @@ function everything(name: string, usage: readonly UsageDay[] = spikyUsage()): Ru
       rolling30dCredits: 21_000,
       forecastMonthCredits: 36_000,
     },
-  };
+  });
 }
 
 /** 1 500 credits a day from Nov 6 to 19 (one refund), then a veo3.1 spike today. */

@@ -16,6 +16,7 @@ import { addDays } from '../../functions/domain/dates.ts';
 import { indexUsage } from '../../functions/domain/figures.ts';
 import { computeOverview } from '../../functions/domain/overview.ts';
 import type { ModelState, OrganizationDetails, Snapshot } from '../../functions/domain/types.ts';
+import { ruleInputOf } from '../helpers/rule-input.ts';
 
 type OrgInput = ConfigInput['organizations'][number];
 type Days = Readonly<Record<string, Readonly<Record<string, number>>>>;
@@ -38,11 +39,7 @@ function inputOf(s: {
     { organizations: [{ id: 'acme', name: 'Acme', apiKeySecretName: 'runway/acme', ...s.org }] },
     'test',
   );
-  const org = config.organizations[0];
-  if (!org) throw new Error('no organization');
-  return {
-    org,
-    config,
+  return ruleInputOf(config, {
     now: new Date(s.now),
     details: { creditBalance: 1_000_000, maxMonthlyCreditSpend: 100_000_000, models: {}, ...s.details },
     usage: indexUsage(
@@ -54,7 +51,7 @@ function inputOf(s: {
     ),
     historyStart: s.historyStart ?? '2020-01-01',
     previous: s.previous,
-  };
+  });
 }
 
 function ofKind<K extends Finding['kind']>(input: RuleInput, kind: K) {

@@ -25,6 +25,7 @@ import type {
   Snapshot,
   UsageDay,
 } from '../../functions/domain/types.ts';
+import { ruleInputOf } from '../helpers/rule-input.ts';
 
 type OrgInput = ConfigInput['organizations'][number];
 type BudgetInput = NonNullable<OrgInput['budgets']>[number];
@@ -76,18 +77,14 @@ interface Scenario {
 
 function inputOf(s: Scenario): RuleInput {
   const config = configWith(s.org, s.rest);
-  const org = config.organizations[0];
-  if (!org) throw new Error('no organization');
-  return {
-    org,
-    config,
+  return ruleInputOf(config, {
     now: new Date(s.now),
     details: details(s.details),
     usage: usage(s.usage ?? {}),
     historyStart: s.historyStart ?? '2020-01-01',
     previous: s.previous,
     balanceEpisode: s.balanceEpisode,
-  };
+  });
 }
 
 function findings(s: Scenario): readonly Finding[] {
