@@ -1,5 +1,5 @@
 /**
- * The guard's one DynamoDB table (see DESIGN.md, "DynamoDB: one table"). Every item of an organization shares
+ * The guard's one DynamoDB table, which holds every kind of item. Every item of an organization shares
  * `pk = ORG#<orgId>`; the sort key tells the kind:
  *
  * - `SNAPSHOT#<YYYY-MM-DD>`: the day's snapshot (the latest run of the day overwrites it).
