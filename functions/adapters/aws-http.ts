@@ -1,7 +1,8 @@
 /**
  * The AWS SDK clients' HTTP transport: the SDK's own Node handler, with limits. Without them a stalled
  * connection would hold a guard cycle until the Lambda's own timeout; with them the SDK's retry strategy
- * sees a timeout error and retries.
+ * sees a `TimeoutError` and retries. The handler only logs a warning when a request outlasts `requestTimeout`
+ * unless `throwOnRequestTimeout` is set.
  *
  * `fetch` (the stack the Runway SDK uses) was tried instead and measured worse: about 60 MB more peak memory at
  * 100 organizations in one invocation and slower requests (`npm run bench`).
@@ -13,9 +14,13 @@ export const AWS_REQUEST_TIMEOUT_MS = 10_000;
 /** How long opening a connection may take. */
 export const AWS_CONNECTION_TIMEOUT_MS = 3_000;
 
-export function createAwsRequestHandler(): NodeHttpHandler {
+/** `requestTimeoutMs` defaults to {@link AWS_REQUEST_TIMEOUT_MS}; tests shorten it. */
+export function createAwsRequestHandler(
+  options: { readonly requestTimeoutMs?: number } = {},
+): NodeHttpHandler {
   return new NodeHttpHandler({
-    requestTimeout: AWS_REQUEST_TIMEOUT_MS,
+    requestTimeout: options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS,
+    throwOnRequestTimeout: true,
     connectionTimeout: AWS_CONNECTION_TIMEOUT_MS,
   });
 }

@@ -80,7 +80,7 @@ export interface SecretValue {
 }
 
 /**
- * Where secret values come from: Secrets Manager's `GetSecretValue` (`SecretsManagerHttp` in Lambda).
+ * Where secret values come from: Secrets Manager's `GetSecretValue` (`SdkSecretValueSource` in Lambda).
  * Rejects with an error whose `name` is the AWS error code (`ResourceNotFoundException` …), and whose message
  * and properties never carry the secret value or the credentials.
  */

@@ -1,7 +1,4 @@
-/**
- * Waits `ms` milliseconds; with a `signal`, rejects with its reason as soon as it aborts. On the global timer,
- * not `node:timers/promises`: the Lambda bundle imports no Node.js built-in (see `lib/guard-bundling.ts`).
- */
+/** Waits `ms` milliseconds; with a `signal`, rejects with its reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

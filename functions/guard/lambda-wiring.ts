@@ -4,12 +4,11 @@
  */
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
+import { createSecretsManagerClient, SdkSecretValueSource } from '../adapters/sdk-secret-source.ts';
 import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
-import { SecretsManagerHttp } from '../adapters/secrets-manager.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { parseConfigText } from '../config.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
-import { defaultProvider as lambdaCredentials } from './lambda-credentials.ts';
 
 export interface LambdaWiring {
   readonly deps: Omit<GuardDeps, 'now' | 'log' | 'metrics'>;
@@ -28,10 +27,9 @@ export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
   const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
   const notifier = new SnsNotifier({ client: createSnsClient(), topicArn: required(env, 'TOPIC_ARN') });
   const secrets = new SecretKeyReader({
-    source: new SecretsManagerHttp({
-      region: required(env, 'AWS_REGION'),
-      credentials: lambdaCredentials(),
-      env,
+    // Credentials from the SDK's default chain: in Lambda, the function role's, from the environment.
+    source: new SdkSecretValueSource({
+      client: createSecretsManagerClient({ region: required(env, 'AWS_REGION') }),
     }),
   });
   const baseURL = env.RUNWAYML_BASE_URL || undefined;

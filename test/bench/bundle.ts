@@ -48,26 +48,22 @@ export interface ColdStart {
   readonly ratio: number;
   /** `node -e ''`: a process that runs nothing, not even the module loader. */
   readonly bareMs: number;
-  /** The Node.js built-ins the bundle loads as it starts (`process.getBuiltinModule("node:crypto")`, …). */
+  /** The Node.js built-ins the bundle imports (`node:crypto`, `node:https`, …). */
   readonly builtins: readonly string[];
-  /** A bare process that loads only those built-ins: `builtinsMs - bareMs` is Node's own code. */
+  /** A process that only imports those built-ins: `builtinsMs - baselineMs` is Node's own code. */
   readonly builtinsMs: number;
 }
 
-/**
- * The built-in modules a bundle loads at its top level: imported statically or taken with
- * `process.getBuiltinModule` (not those it loads later with `import()`).
- */
+/** The built-in modules a bundle imports statically (not those it loads later with `import()`). */
 export function bundleBuiltins(code: string): string[] {
   const imported = code.matchAll(
     /(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+from\s*)?["'](node:[^"']+|module)["']/g,
   );
-  const taken = code.matchAll(/getBuiltinModule\(["'](node:[^"']+)["']\)/g);
-  return [...new Set([...imported, ...taken].map((m) => String(m[1])))].sort();
+  return [...new Set([...imported].map((m) => String(m[1])))].sort();
 }
 
 /**
- * Median wall time of `node` running nothing, importing an empty module, importing the bundle, and loading
+ * Median wall time of `node` running nothing, importing an empty module, importing the bundle, and importing
  * only the bundle's built-ins, spawned in turn `runs` times each (taking turns keeps machine load fair to
  * all four).
  */
@@ -80,7 +76,7 @@ export function measureColdStart(bundleFile: string, runs: number): ColdStart {
     empty: '',
     emptyModule: importOf(emptyModule),
     bundle: importOf(bundleFile),
-    builtins: builtins.map((name) => `process.getBuiltinModule(${JSON.stringify(name)});`).join(''),
+    builtins: builtins.map((name) => `import ${JSON.stringify(name)};`).join(''),
   };
   const times: Record<keyof typeof variants, number[]> = {
     empty: [],

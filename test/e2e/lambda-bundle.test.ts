@@ -1,9 +1,11 @@
 /**
- * The Lambda bundle as deployed (`lib/guard-bundling.ts`: aliases, fetch transport, built-ins from
- * `process.getBuiltinModule`), imported in a fresh Node process and invoked the way Lambda does, against the
- * Runway simulator, dynalite, fauxqs and a local Secrets Manager. The stack test checks how the bundle is
- * built; this one checks that what was built runs: a first cold start sends the demo's alerts, a second one
- * sends nothing.
+ * The Lambda bundle as deployed (`lib/guard-bundling.ts`: one ESM file, the AWS SDK inside), imported in a
+ * fresh Node process and invoked the way Lambda does, against the Runway simulator, dynalite, fauxqs and a
+ * local Secrets Manager. The SDK clients find them through `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SNS`
+ * and `AWS_ENDPOINT_URL_SECRETS_MANAGER`, and sign with the credentials in the environment (the default chain),
+ * as in Lambda; the Secrets Manager checks every signature. The stack test checks how the bundle is built;
+ * this one checks that what was built runs: a first cold start sends the demo's alerts, a second one sends
+ * nothing.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

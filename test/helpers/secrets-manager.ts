@@ -1,10 +1,12 @@
 /**
  * A local Secrets Manager that answers `GetSecretValue` (JSON 1.1 protocol) from a map of secret names to
- * values, so the guard reads its Runway keys the way it does in Lambda (unit tests, the bundle test, the bench).
+ * values, for the SDK's Secrets Manager client pointed at it (`endpoint`, or `AWS_ENDPOINT_URL_SECRETS_MANAGER`
+ * for a bundle in another process): unit tests, the bundle test, the bench.
  *
  * Like AWS, it checks each request's SigV4 signature: it re-signs what it received with `SignatureV4` and the
  * credentials it was started with, and answers a missing, malformed or wrong signature, an unknown access key
- * or a wrong session token with AWS's error documents. Faults can be injected for the next requests.
+ * or a wrong session token with AWS's error documents. That is also a check that the client is configured
+ * right (region, credentials, service name). Faults can be injected for the next requests.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -39,9 +41,7 @@ export type SecretsManagerFault =
   /** The real answer, `ms` late. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** HTTP 200 with the real answer cut short: not JSON, and it still carries the secret value. */
-  | { readonly kind: 'truncated' }
-  /** Any status and body. */
-  | { readonly kind: 'raw'; readonly status: number; readonly body: string };
+  | { readonly kind: 'truncated' };
 
 export interface SecretsManagerServerOptions {
   /** The credentials requests must be signed with; defaults to {@link TEST_CREDENTIALS}. */
@@ -108,7 +108,6 @@ export async function startSecretsManagerServer(
       return reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
     if (fault?.kind === 'error')
       return reply(res, fault.status, { __type: fault.type, message: fault.message });
-    if (fault?.kind === 'raw') return replyText(res, fault.status, fault.body);
 
     const [status, answer] = answerFor(req, body);
     if (fault?.kind === 'truncated') {

@@ -1,9 +1,26 @@
 /**
- * The Runway key reader and its Secrets Manager client, against a local Secrets Manager that checks each
- * request's SigV4 signature the way AWS does and can fail the next requests on demand.
+ * The Runway key reader over the AWS SDK's Secrets Manager client: through the real client against a local
+ * Secrets Manager that checks each request's SigV4 signature the way AWS does and can fail the next requests
+ * on demand, and with aws-sdk-client-mock where the exact request or a precise SDK error matters.
  */
+import 'aws-sdk-client-mock-vitest/extend';
 import { inspect } from 'node:util';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsRequestHandler } from '../../functions/adapters/aws-http.ts';
+import {
+  createSecretsManagerClient,
+  SdkSecretValueSource,
+  SecretsManagerError,
+} from '../../functions/adapters/sdk-secret-source.ts';
 import {
   ApiKeyNotSetError,
   ApiKeySecretInvalidError,
@@ -11,12 +28,6 @@ import {
   ApiKeySecretReadError,
   SecretKeyReader,
 } from '../../functions/adapters/secrets.ts';
-import {
-  resolveSecretsManagerEndpoint,
-  SecretsManagerError,
-  SecretsManagerHttp,
-  type SecretsManagerHttpOptions,
-} from '../../functions/adapters/secrets-manager.ts';
 import { API_KEY_PLACEHOLDER } from '../../functions/contract.ts';
 import {
   type SecretsManagerFault,
@@ -28,38 +39,45 @@ const SECRET_NAME = 'runway/studio';
 const KEY = 'key_3f9a1c77e0b24d5e8c1a2b3c4d5e6f70';
 const WRONG_SECRET_KEY = 'wRoNg/SeCrEtKeY+not0the0one0the0server0knows';
 
-let server: SecretsManagerServer;
-
-beforeEach(async () => {
-  server = await startSecretsManagerServer();
-});
-
-afterEach(async () => {
-  await server.close();
-});
-
-/** A client of the local server, signing with its credentials, that never waits between attempts. */
-function newClient(options: Partial<SecretsManagerHttpOptions> = {}): SecretsManagerHttp {
-  return new SecretsManagerHttp({
-    region: server.region,
-    credentials: async () => server.credentials,
-    endpoint: server.url,
-    sleep: async () => {},
-    ...options,
-  });
-}
-
-function newReader(options: { ttlMs?: number; clock?: () => number } = {}): SecretKeyReader {
-  return new SecretKeyReader({ source: newClient(), ...options });
-}
-
-/** Everything an error could leak through: message, stack, own properties, cause chain. */
+/** Everything an error could leak through: message, stack, own and hidden properties, cause chain. */
 function everythingVisibleIn(error: unknown): string {
-  return `${inspect(error, { depth: 5 })} ${JSON.stringify(error)} ${(error as Error).stack ?? ''}`;
+  return [
+    inspect(error, { depth: 8, showHidden: true, getters: true }),
+    JSON.stringify(error),
+    (error as Error).stack ?? '',
+  ].join(' ');
 }
 
-describe('SecretKeyReader.getApiKey', () => {
-  it('reads a plain-text secret by name', async () => {
+describe('SecretKeyReader through the SDK client, against a local Secrets Manager', () => {
+  let server: SecretsManagerServer;
+  const clients: SecretsManagerClient[] = [];
+
+  beforeEach(async () => {
+    server = await startSecretsManagerServer();
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    await server.close();
+  });
+
+  /** The client the Lambda builds, pointed at the local server with its credentials. */
+  function newClient(config: SecretsManagerClientConfig = {}): SecretsManagerClient {
+    const client = createSecretsManagerClient({
+      region: server.region,
+      endpoint: server.url,
+      credentials: server.credentials,
+      ...config,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  function newReader(options: { ttlMs?: number; clock?: () => number } = {}): SecretKeyReader {
+    return new SecretKeyReader({ source: new SdkSecretValueSource({ client: newClient() }), ...options });
+  }
+
+  it('reads a plain-text secret by name, with a request the server accepts as signed (session token too)', async () => {
     // Prepare
     server.set(SECRET_NAME, KEY);
 
@@ -67,6 +85,7 @@ describe('SecretKeyReader.getApiKey', () => {
     const key = await newReader().getApiKey(SECRET_NAME);
 
     // Assess
+    expect(server.credentials.sessionToken).toBeTruthy();
     expect(key).toBe(KEY);
     expect(server.requests()).toBe(1);
   });
@@ -193,7 +212,7 @@ describe('SecretKeyReader.getApiKey', () => {
     expect(server.requests()).toBe(2);
   });
 
-  it('throws ApiKeySecretMissingError when the secret does not exist', async () => {
+  it('throws ApiKeySecretMissingError when the secret does not exist, without retrying', async () => {
     // Prepare: nothing stored under SECRET_NAME.
 
     // Act
@@ -208,10 +227,11 @@ describe('SecretKeyReader.getApiKey', () => {
     const cause = (error as ApiKeySecretMissingError).cause;
     expect(cause).toBeInstanceOf(SecretsManagerError);
     expect(cause).toMatchObject({ name: 'ResourceNotFoundException', statusCode: 400, attempts: 1 });
+    expect((cause as SecretsManagerError).requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(server.requests()).toBe(1);
   });
 
-  it('wraps other Secrets Manager failures in ApiKeySecretReadError with the cause', async () => {
+  it('wraps other Secrets Manager failures in ApiKeySecretReadError naming the AWS code and message', async () => {
     // Prepare
     server.set(SECRET_NAME, KEY);
     server.inject({
@@ -232,6 +252,20 @@ describe('SecretKeyReader.getApiKey', () => {
     expect((error as Error).message).toContain('not authorized to perform: secretsmanager:GetSecretValue');
     expect((error as Error).cause).toBeInstanceOf(SecretsManagerError);
     expect((error as Error).cause).toMatchObject({ name: 'AccessDeniedException', attempts: 1 });
+  });
+
+  it('leaves retries to the SDK: an HTTP 500 and a dropped connection are retried and the key is read', async () => {
+    // Prepare
+    server.set(SECRET_NAME, KEY);
+    server.inject({ kind: 'internal' });
+    server.inject({ kind: 'drop' });
+
+    // Act
+    const key = await newReader().getApiKey(SECRET_NAME);
+
+    // Assess
+    expect(key).toBe(KEY);
+    expect(server.requests()).toBe(3);
   });
 
   it.each([
@@ -265,19 +299,30 @@ describe('SecretKeyReader.getApiKey', () => {
     expect(inspect(reader, { depth: 5, showHidden: true })).not.toContain(KEY);
     expect(JSON.stringify(reader)).not.toContain(KEY);
   });
-});
 
-describe('SecretsManagerHttp.getSecretValue', () => {
-  it('sends a request the server accepts as signed, session token included', async () => {
+  it.each([
+    ['signed with the wrong secret key', { secretAccessKey: WRONG_SECRET_KEY }, 'InvalidSignatureException'],
+    ['signed for another region', { region: 'eu-west-1' }, 'InvalidSignatureException'],
+    [
+      'signed with another access key',
+      { accessKeyId: 'ASIAANOTHERACCESSKEY' },
+      'UnrecognizedClientException',
+    ],
+    ['carrying another session token', { sessionToken: 'another-token' }, 'UnrecognizedClientException'],
+  ])('is refused by the server, without a retry, when %s', async (_label, change, code) => {
     // Prepare
     server.set(SECRET_NAME, KEY);
+    const { region, ...credentials } = { ...server.credentials, region: server.region, ...change };
+    const reader = new SecretKeyReader({
+      source: new SdkSecretValueSource({ client: newClient({ region, credentials }) }),
+    });
 
     // Act
-    const value = await newClient().getSecretValue(SECRET_NAME);
+    const error = await reader.getApiKey(SECRET_NAME).catch((e: unknown) => e);
 
     // Assess
-    expect(server.credentials.sessionToken).toBeTruthy();
-    expect(value).toEqual({ secretString: KEY });
+    expect(error).toBeInstanceOf(ApiKeySecretReadError);
+    expect((error as Error).cause).toMatchObject({ name: code, statusCode: 400, attempts: 1 });
     expect(server.requests()).toBe(1);
   });
 
@@ -289,69 +334,16 @@ describe('SecretsManagerHttp.getSecretValue', () => {
     };
     const plain = await startSecretsManagerServer({ credentials });
     plain.set(SECRET_NAME, KEY);
+    const source = new SdkSecretValueSource({ client: newClient({ endpoint: plain.url, credentials }) });
 
     // Act
-    const value = await newClient({ endpoint: plain.url, credentials: async () => credentials })
-      .getSecretValue(SECRET_NAME)
-      .finally(() => plain.close());
+    const value = await source.getSecretValue(SECRET_NAME).finally(() => plain.close());
 
     // Assess
-    expect(value).toEqual({ secretString: KEY });
+    expect(value).toEqual({ secretString: KEY, secretBinary: undefined });
   });
 
-  it('decodes a SecretBinary from base64', async () => {
-    // Prepare
-    const bytes = new Uint8Array([0, 1, 2, 127, 128, 254, 255]);
-    server.set(SECRET_NAME, bytes);
-
-    // Act
-    const value = await newClient().getSecretValue(SECRET_NAME);
-
-    // Assess
-    expect(value.secretString).toBeUndefined();
-    expect(value.secretBinary).toEqual(bytes);
-  });
-
-  it.each([
-    ['signed with the wrong secret key', { secretAccessKey: WRONG_SECRET_KEY }, 'InvalidSignatureException'],
-    ['signed for another region', { region: 'eu-west-1' }, 'InvalidSignatureException'],
-    [
-      'signed with another access key',
-      { accessKeyId: 'ASIAANOTHERACCESSKEY' },
-      'UnrecognizedClientException',
-    ],
-    ['carrying another session token', { sessionToken: 'another-token' }, 'UnrecognizedClientException'],
-  ])('is rejected, without retrying, when %s', async (_label, change, code) => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    const { region, ...identity } = { ...server.credentials, region: server.region, ...change };
-    const client = newClient({ region, credentials: async () => identity });
-
-    // Act
-    const error = await client.getSecretValue(SECRET_NAME).catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toBeInstanceOf(SecretsManagerError);
-    expect(error).toMatchObject({ name: code, statusCode: 400, attempts: 1, transient: false });
-    expect(server.requests()).toBe(1);
-  });
-
-  it('is rejected when the body is changed after signing', async () => {
-    // Prepare: a transport that swaps the body for another secret's id.
-    server.set('runway/other', KEY);
-    const tampering: typeof fetch = (input, init) =>
-      fetch(input, { ...init, body: JSON.stringify({ SecretId: 'runway/other' }) });
-
-    // Act
-    const error = await newClient({ fetch: tampering })
-      .getSecretValue(SECRET_NAME)
-      .catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({ name: 'InvalidSignatureException', attempts: 1 });
-  });
-
-  it('the local server rejects an unsigned request as AWS does', async () => {
+  it('the local server refuses an unsigned request as AWS does', async () => {
     // Act
     const response = await fetch(server.url, {
       method: 'POST',
@@ -367,219 +359,44 @@ describe('SecretsManagerHttp.getSecretValue', () => {
     expect(await response.json()).toMatchObject({ __type: 'IncompleteSignatureException' });
   });
 
-  it.each<[string, SecretsManagerFault]>([
-    ['HTTP 500 InternalServiceError', { kind: 'internal' }],
-    ['ThrottlingException', { kind: 'throttling' }],
-    ['HTTP 429 with an HTML body', { kind: 'raw', status: 429, body: '<html>Too Many Requests</html>' }],
-    [
-      'HTTP 503 ServiceUnavailable',
-      { kind: 'error', status: 503, type: 'ServiceUnavailable', message: 'Down' },
-    ],
-    ['a dropped connection', { kind: 'drop' }],
-  ])('retries after %s, with growing jittered backoff, and succeeds', async (_label, fault) => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    server.inject(fault, 2);
-    const sleeps: number[] = [];
-    const client = newClient({ sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
-
-    // Act
-    const value = await client.getSecretValue(SECRET_NAME);
-
-    // Assess
-    expect(value).toEqual({ secretString: KEY });
-    expect(server.requests()).toBe(3);
-    expect(sleeps).toEqual([50, 100]);
-  });
-
-  it('gives up after maxAttempts with an error naming the code and the attempts', async () => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    server.inject({ kind: 'internal' }, 10);
-
-    // Act
-    const error = await newClient({ maxAttempts: 3 })
-      .getSecretValue(SECRET_NAME)
-      .catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toBeInstanceOf(SecretsManagerError);
-    const failure = error as SecretsManagerError;
-    expect(failure).toMatchObject({
-      name: 'InternalServiceError',
-      statusCode: 500,
-      attempts: 3,
-      transient: true,
-    });
-    expect(failure.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(failure.message).toContain('gave up after 3 attempts');
-    expect(failure.message).toContain(`GetSecretValue "${SECRET_NAME}"`);
-    expect(String(failure)).toMatch(/^InternalServiceError: /);
-    expect(server.requests()).toBe(3);
-  });
-
-  it('caps the backoff at 2 s', async () => {
-    // Prepare
-    server.inject({ kind: 'throttling' }, 8);
-    const sleeps: number[] = [];
-    const client = newClient({
-      maxAttempts: 8,
-      sleep: async (ms) => void sleeps.push(ms),
-      random: () => 0.9999,
-    });
-
-    // Act
-    const error = await client.getSecretValue(SECRET_NAME).catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({ name: 'ThrottlingException', attempts: 8 });
-    expect(sleeps).toEqual([99, 199, 399, 799, 1599, 1999, 1999]);
-  });
-
-  it('aborts an attempt that takes longer than requestTimeoutMs and retries it', async () => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    server.inject({ kind: 'delay', ms: 2_000 });
-
-    // Act
-    const value = await newClient({ requestTimeoutMs: 100 }).getSecretValue(SECRET_NAME);
-
-    // Assess
-    expect(value).toEqual({ secretString: KEY });
-    expect(server.requests()).toBe(2);
-  });
-
-  it('throws TimeoutError when every attempt times out', async () => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    server.inject({ kind: 'delay', ms: 2_000 }, 2);
-
-    // Act
-    const error = await newClient({ requestTimeoutMs: 100, maxAttempts: 2 })
-      .getSecretValue(SECRET_NAME)
-      .catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({
-      name: 'TimeoutError',
-      attempts: 2,
-      transient: true,
-      statusCode: undefined,
-    });
-    expect((error as Error).message).toContain('no answer within 100 ms');
-  });
-
-  it("stops at once when the caller's signal aborts", async () => {
+  it('stops when the signal aborts', async () => {
     // Prepare
     server.set(SECRET_NAME, KEY);
     server.inject({ kind: 'delay', ms: 2_000 }, 3);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
+    const source = new SdkSecretValueSource({ client: newClient() });
 
     // Act
-    const error = await newClient()
-      .getSecretValue(SECRET_NAME, controller.signal)
-      .catch((e: unknown) => e);
+    const error = await source.getSecretValue(SECRET_NAME, AbortSignal.timeout(50)).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toMatchObject({ name: 'RequestAbortedError', attempts: 1, transient: false });
-    expect(server.requests()).toBe(1);
-  });
-
-  it.each([
-    ['ResourceNotFoundException', 400],
-    ['AccessDeniedException', 400],
-    ['DecryptionFailure', 400],
-    ['InvalidRequestException', 400],
-    ['InvalidParameterException', 400],
-  ])('does not retry %s', async (code, status) => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    server.inject({ kind: 'error', status, type: code, message: `${code} happened` }, 3);
-
-    // Act
-    const error = await newClient()
-      .getSecretValue(SECRET_NAME)
-      .catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({ name: code, statusCode: status, attempts: 1, transient: false });
-    expect((error as Error).message).toContain(`${code} happened`);
-    expect(server.requests()).toBe(1);
-  });
-
-  it('reads the code from a namespaced __type and the message from "Message"', async () => {
-    // Prepare
-    server.inject({
-      kind: 'raw',
-      status: 400,
-      body: JSON.stringify({
-        __type: 'com.amazonaws.secretsmanager#ResourceNotFoundException',
-        Message: 'Secret not found',
-      }),
-    });
-
-    // Act
-    const error = await newClient()
-      .getSecretValue(SECRET_NAME)
-      .catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({ name: 'ResourceNotFoundException' });
-    expect((error as Error).message).toMatch(/^Secret not found \(/);
-  });
-
-  it.each<[string, SecretsManagerFault, string]>([
-    ['cut short (not JSON)', { kind: 'truncated' }, 'a body that is not JSON'],
-    [
-      'without a value',
-      { kind: 'raw', status: 200, body: '{"Name":"runway/studio"}' },
-      'neither a SecretString',
-    ],
-    [
-      'with a SecretBinary that is not base64',
-      { kind: 'raw', status: 200, body: '{"SecretBinary":"@@"}' },
-      'base64',
-    ],
-    ['as a JSON array', { kind: 'raw', status: 200, body: '[]' }, 'not a JSON object'],
-  ])('rejects a 200 answer %s, without retrying or echoing it', async (_label, fault, problem) => {
-    // Prepare
-    server.set(SECRET_NAME, KEY);
-    server.inject(fault, 3);
-
-    // Act
-    const error = await newClient()
-      .getSecretValue(SECRET_NAME)
-      .catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({ name: 'InvalidResponseError', statusCode: 200, attempts: 1 });
-    expect((error as Error).message).toContain(problem);
-    expect(everythingVisibleIn(error)).not.toContain(KEY);
+    expect(error).toBeInstanceOf(SecretsManagerError);
+    expect((error as Error).name).toBe('AbortError');
     expect(server.requests()).toBe(1);
   });
 
   it('never puts the secret value, the secret access key or the session token in an error', async () => {
-    // Prepare: every way a read can fail, each after the secret is stored.
+    // Prepare: every way a read can fail, each after the secret is stored. Retries do not wait here.
     server.set(SECRET_NAME, KEY);
-    // [fault, how many requests it hits (retried ones are tried 3 times), client options]
-    const failures: Array<[SecretsManagerFault | undefined, number, Partial<SecretsManagerHttpOptions>]> = [
-      [{ kind: 'truncated' }, 1, {}],
-      [{ kind: 'drop' }, 3, {}],
-      [{ kind: 'delay', ms: 2_000 }, 3, { requestTimeoutMs: 50 }],
-      [{ kind: 'internal' }, 3, {}],
-      [{ kind: 'throttling' }, 3, {}],
-      [{ kind: 'error', status: 400, type: 'DecryptionFailure', message: 'KMS said no' }, 1, {}],
+    const fast: SecretsManagerClientConfig = { retryStrategy: new ConfiguredRetryStrategy(3, () => 0) };
+    // [fault, how many requests it hits (retried ones are tried 3 times), client config]
+    const failures: Array<[SecretsManagerFault | undefined, number, SecretsManagerClientConfig]> = [
+      [{ kind: 'truncated' }, 1, fast],
+      [{ kind: 'drop' }, 3, fast],
       [
-        undefined,
-        0,
-        { credentials: async () => ({ ...server.credentials, secretAccessKey: WRONG_SECRET_KEY }) },
+        { kind: 'delay', ms: 2_000 },
+        3,
+        { ...fast, requestHandler: createAwsRequestHandler({ requestTimeoutMs: 50 }) },
       ],
-      [undefined, 0, { endpoint: 'http://127.0.0.1:1' }],
+      [{ kind: 'internal' }, 3, fast],
+      [{ kind: 'throttling' }, 3, fast],
+      [{ kind: 'error', status: 400, type: 'DecryptionFailure', message: 'KMS said no' }, 1, fast],
+      [undefined, 0, { ...fast, credentials: { ...server.credentials, secretAccessKey: WRONG_SECRET_KEY } }],
+      [undefined, 0, { ...fast, endpoint: 'http://127.0.0.1:1' }],
       [
         undefined,
         0,
         {
+          ...fast,
           credentials: async () => {
             throw new Error('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
           },
@@ -589,23 +406,24 @@ describe('SecretsManagerHttp.getSecretValue', () => {
     const errors: unknown[] = [];
 
     // Act
-    for (const [fault, times, options] of failures) {
+    for (const [fault, times, config] of failures) {
       if (fault !== undefined) server.inject(fault, times);
-      const reader = new SecretKeyReader({ source: newClient(options) });
+      const reader = new SecretKeyReader({ source: new SdkSecretValueSource({ client: newClient(config) }) });
       errors.push(await reader.getApiKey(SECRET_NAME).catch((e: unknown) => e));
     }
 
     // Assess
-    expect(errors.map((e) => (e as Error).cause && ((e as Error).cause as Error).name)).toEqual([
+    expect(errors.map((e) => ((e as Error).cause as Error | undefined)?.name)).toEqual([
       'InvalidResponseError',
-      'NetworkError',
+      // The SDK names a reset connection (ECONNRESET) a TimeoutError, as it does timeouts.
+      'TimeoutError',
       'TimeoutError',
       'InternalServiceError',
       'ThrottlingException',
       'DecryptionFailure',
       'InvalidSignatureException',
       'NetworkError',
-      'CredentialsProviderError',
+      'Error',
     ]);
     for (const error of errors) {
       expect(error).toBeInstanceOf(ApiKeySecretReadError);
@@ -618,79 +436,145 @@ describe('SecretsManagerHttp.getSecretValue', () => {
   });
 });
 
-describe('resolveSecretsManagerEndpoint', () => {
-  it.each([
-    ['us-east-1', 'https://secretsmanager.us-east-1.amazonaws.com'],
-    ['eu-central-2', 'https://secretsmanager.eu-central-2.amazonaws.com'],
-    ['us-gov-west-1', 'https://secretsmanager.us-gov-west-1.amazonaws.com'],
-    ['cn-north-1', 'https://secretsmanager.cn-north-1.amazonaws.com.cn'],
-    ['cn-northwest-1', 'https://secretsmanager.cn-northwest-1.amazonaws.com.cn'],
-  ])('calls the regional endpoint for %s', (region, endpoint) => {
-    expect(resolveSecretsManagerEndpoint(region, {})).toBe(endpoint);
+describe('SdkSecretValueSource (aws-sdk-client-mock)', () => {
+  // One mocked client instance per test: the other describe's real clients stay real.
+  let client: SecretsManagerClient;
+  let secretsManager: AwsClientStub<SecretsManagerClient>;
+
+  beforeEach(() => {
+    client = new SecretsManagerClient({ region: 'us-east-1' });
+    secretsManager = mockClient(client);
   });
 
-  it.each([
-    ['AWS_ENDPOINT_URL alone', { AWS_ENDPOINT_URL: 'http://localhost:4566' }, 'http://localhost:4566'],
-    [
-      'AWS_ENDPOINT_URL_SECRETS_MANAGER over AWS_ENDPOINT_URL',
-      {
-        AWS_ENDPOINT_URL: 'http://localhost:4566',
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://localhost:9000',
-      },
-      'http://localhost:9000',
-    ],
-    [
-      'AWS_ENDPOINT_URL when the service variable is blank',
-      { AWS_ENDPOINT_URL: 'http://localhost:4566', AWS_ENDPOINT_URL_SECRETS_MANAGER: ' ' },
-      'http://localhost:4566',
-    ],
-    [
-      'neither when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true',
-      {
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://localhost:9000',
-        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
-      },
-      'https://secretsmanager.us-east-1.amazonaws.com',
-    ],
-  ])('uses %s', (_label, env, endpoint) => {
-    expect(resolveSecretsManagerEndpoint('us-east-1', env)).toBe(endpoint);
-  });
+  function newReader(): SecretKeyReader {
+    return new SecretKeyReader({ source: new SdkSecretValueSource({ client }) });
+  }
 
-  it('is what the client calls unless it is given an endpoint', () => {
+  it('asks GetSecretValue for exactly the configured secret name, once', async () => {
     // Prepare
-    const credentials = async () => server.credentials;
-    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://localhost:9000' };
+    secretsManager.on(GetSecretValueCommand).resolves({ Name: SECRET_NAME, SecretString: KEY });
+    const reader = newReader();
 
     // Act
-    const fromEnv = new SecretsManagerHttp({ region: 'cn-north-1', credentials, env });
-    const fromRegion = new SecretsManagerHttp({ region: 'cn-north-1', credentials, env: {} });
-    const given = new SecretsManagerHttp({
-      region: 'cn-north-1',
-      credentials,
-      env,
-      endpoint: 'http://127.0.0.1:1',
-    });
+    const keys = [await reader.getApiKey(SECRET_NAME), await reader.getApiKey(SECRET_NAME)];
 
     // Assess
-    expect(fromEnv.endpoint).toBe('http://localhost:9000/');
-    expect(fromRegion.endpoint).toBe('https://secretsmanager.cn-north-1.amazonaws.com.cn/');
-    expect(given.endpoint).toBe('http://127.0.0.1:1/');
+    expect(keys).toEqual([KEY, KEY]);
+    expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
+      SecretId: SECRET_NAME,
+    });
+    expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toStrictEqual({
+      SecretId: SECRET_NAME,
+    });
   });
 
-  it.each([
-    ['a malformed region', { region: 'us east 1' }, /not an AWS region name/],
-    ['an endpoint that is not a URL', { endpoint: 'localhost:4566:x' }, /is not a URL|must be an http/],
-    ['an endpoint that is not http(s)', { endpoint: 'ftp://localhost' }, /must be an http or https URL/],
-    ['zero attempts', { maxAttempts: 0 }, /maxAttempts/],
-  ])('refuses %s', (_label, options, message) => {
-    expect(
-      () =>
-        new SecretsManagerHttp({
-          region: 'us-east-1',
-          credentials: async () => server.credentials,
-          env: {},
-          ...options,
-        }),
-    ).toThrow(message);
+  it('returns SecretBinary as bytes', async () => {
+    // Prepare
+    const bytes = new Uint8Array([0, 1, 2, 127, 128, 254, 255]);
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: bytes });
+
+    // Act
+    const value = await new SdkSecretValueSource({ client }).getSecretValue(SECRET_NAME);
+
+    // Assess
+    expect(value).toEqual({ secretString: undefined, secretBinary: bytes });
+  });
+
+  it("maps the SDK's ResourceNotFoundException to ApiKeySecretMissingError", async () => {
+    // Prepare
+    secretsManager.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: { httpStatusCode: 400, requestId: 'req-404', attempts: 1 },
+      }),
+    );
+
+    // Act
+    const error = await newReader()
+      .getApiKey(SECRET_NAME)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ApiKeySecretMissingError);
+    expect((error as Error).cause).toMatchObject({
+      name: 'ResourceNotFoundException',
+      statusCode: 400,
+      requestId: 'req-404',
+    });
+  });
+
+  it('surfaces throttling after the SDK gave up as ApiKeySecretReadError, with code, request id and attempts', async () => {
+    // Prepare: what the SDK throws once its retries are spent.
+    secretsManager.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400, requestId: 'req-429', attempts: 3, totalRetryDelay: 1_200 },
+      }),
+    );
+
+    // Act
+    const error = await newReader()
+      .getApiKey(SECRET_NAME)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ApiKeySecretReadError);
+    expect((error as Error).message).toBe(
+      `Could not read secret "${SECRET_NAME}" from Secrets Manager: ThrottlingException: Rate exceeded ` +
+        '(HTTP 400, request req-429, 3 attempts)',
+    );
+    const cause = (error as Error).cause as SecretsManagerError;
+    expect(cause).toBeInstanceOf(SecretsManagerError);
+    expect(cause).toMatchObject({
+      name: 'ThrottlingException',
+      statusCode: 400,
+      requestId: 'req-429',
+      attempts: 3,
+    });
+    // The SDK's exception (which holds the raw HTTP response) is not kept.
+    expect(cause.cause).toBeUndefined();
+    expect(everythingVisibleIn(error)).not.toContain(KEY);
+  });
+
+  it('drops an unreadable successful answer: the parser quotes it and the SDK keeps the body', async () => {
+    // Prepare: a deserialization error as the SDK throws it for a 200 answer cut short.
+    const body = `{"Name":"${SECRET_NAME}","SecretString":"${KEY}"`;
+    const parseError = Object.assign(new SyntaxError(`Unexpected end of JSON input in ${body}`), {
+      $metadata: { httpStatusCode: 200, requestId: 'req-200' },
+    });
+    Object.defineProperty(parseError, '$response', { value: { statusCode: 200, body }, enumerable: false });
+    secretsManager.on(GetSecretValueCommand).rejects(parseError);
+
+    // Act
+    const error = await newReader()
+      .getApiKey(SECRET_NAME)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ApiKeySecretReadError);
+    expect((error as Error).cause).toMatchObject({ name: 'InvalidResponseError', statusCode: 200 });
+    expect(((error as Error).cause as Error).cause).toBeUndefined();
+    expect(everythingVisibleIn(error)).not.toContain(KEY);
+  });
+
+  it('names a refused connection NetworkError and keeps its code', async () => {
+    // Prepare
+    secretsManager.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+        code: 'ECONNREFUSED',
+        $metadata: { attempts: 3 },
+      }),
+    );
+
+    // Act
+    const error = await newReader()
+      .getApiKey(SECRET_NAME)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).cause).toMatchObject({ name: 'NetworkError', attempts: 3 });
+    expect(((error as Error).cause as Error).message).toBe('connect ECONNREFUSED 127.0.0.1:1 (3 attempts)');
   });
 });
