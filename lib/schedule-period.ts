@@ -4,6 +4,7 @@
  * delivering. Pure: no constructs.
  */
 import { Duration } from 'aws-cdk-lib';
+import { heartbeatWindowSeconds, readScheduleInterval } from '../functions/schedule.ts';
 
 /** How often the guard runs, as far as the stack can tell from the schedule expression. */
 export interface SchedulePeriod {
@@ -19,22 +20,9 @@ export interface HeartbeatWindow {
   readonly evaluationPeriods: number;
 }
 
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const SECONDS_PER_UNIT: Record<string, number> = {
-  minute: 60,
-  minutes: 60,
-  hour: 3600,
-  hours: 3600,
-  day: 86_400,
-  days: 86_400,
-};
-
-/** CloudWatch alarm limits: a period of at most a day here, and a look-back of at most 7 days. */
-const MAX_ALARM_PERIOD_SECONDS = 86_400;
-const MAX_ALARM_WINDOW_SECONDS = 7 * 86_400;
-
 /**
- * Reads the interval of a schedule expression that `parseConfig` already accepted.
+ * Reads the interval of a schedule expression that `parseConfig` already accepted
+ * (`functions/schedule.ts`, shared with `budget-guard status`).
  *
  * 1. `rate(N unit)` → exactly N units.
  * 2. `cron(...)` → 1 hour, not exact. A cron expression can run at uneven intervals (weekdays only, twice a
@@ -44,16 +32,8 @@ const MAX_ALARM_WINDOW_SECONDS = 7 * 86_400;
  * @throws Error for an expression that is neither (parseConfig rejects those first).
  */
 export function readSchedulePeriod(expression: string): SchedulePeriod {
-  const rate = RATE.exec(expression);
-  if (rate) {
-    const [, amount, unit] = rate;
-    const seconds = Number(amount) * (SECONDS_PER_UNIT[unit ?? ''] ?? Number.NaN);
-    if (!Number.isFinite(seconds) || seconds <= 0)
-      throw new Error(`schedule ${expression} has no usable interval`);
-    return { period: Duration.seconds(seconds), exact: true };
-  }
-  if (expression.startsWith('cron(')) return { period: Duration.hours(1), exact: false };
-  throw new Error(`schedule ${expression} is neither rate(...) nor cron(...)`);
+  const { seconds, exact } = readScheduleInterval(expression);
+  return { period: Duration.seconds(seconds), exact };
 }
 
 /**
@@ -62,18 +42,8 @@ export function readSchedulePeriod(expression: string): SchedulePeriod {
  * @throws Error when two schedule periods exceed CloudWatch's 7-day alarm look-back (e.g. `rate(4 days)`).
  */
 export function heartbeatWindow(schedule: SchedulePeriod): HeartbeatWindow {
-  const twoPeriods = 2 * schedule.period.toSeconds();
-  if (twoPeriods > MAX_ALARM_WINDOW_SECONDS) {
-    throw new Error(
-      `the schedule runs every ${schedule.period.toHumanString()}; the heartbeat alarm watches two periods, ` +
-        'and CloudWatch alarms look back at most 7 days. Use a schedule of at most rate(3 days).',
-    );
-  }
-  const periodSeconds = Math.min(schedule.period.toSeconds(), MAX_ALARM_PERIOD_SECONDS);
-  return {
-    period: Duration.seconds(periodSeconds),
-    evaluationPeriods: Math.ceil(twoPeriods / periodSeconds),
-  };
+  const { periodSeconds, evaluationPeriods } = heartbeatWindowSeconds(schedule.period.toSeconds());
+  return { period: Duration.seconds(periodSeconds), evaluationPeriods };
 }
 
 /**

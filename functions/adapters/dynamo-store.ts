@@ -31,6 +31,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type {
   ClaimResult,
+  LedgerEntry,
   Message,
   ModelState,
   OrgStatus,
@@ -349,6 +350,31 @@ export class DynamoStore implements StorePort {
     }
     this.ledgerSeen.set(orgId, { keys, sent });
     return pending;
+  }
+
+  /**
+   * Ledger items whose state is not `sent` (pending, undeliverable, …), in key order, without their stored
+   * messages. For `budget-guard status`; the guard itself reads the ledger with `listPendingAlerts`.
+   */
+  async listLedger(orgId: string): Promise<LedgerEntry[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#state <> :sent',
+      ProjectionExpression: 'sk, #state, #subject, createdAt, sentAt, leaseUntil',
+      ExpressionAttributeNames: { '#state': 'state', '#subject': 'subject' },
+      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':prefix': ALERT_PREFIX, ':sent': 'sent' },
+    });
+    return items.map((item) => {
+      const entry: { -readonly [K in keyof LedgerEntry]: LedgerEntry[K] } = {
+        key: str(item, 'sk').slice(ALERT_PREFIX.length),
+        state: typeof item.state === 'string' ? item.state : 'unknown',
+      };
+      if (typeof item.subject === 'string') entry.subject = item.subject;
+      if (typeof item.createdAt === 'string') entry.createdAt = item.createdAt;
+      if (typeof item.sentAt === 'string') entry.sentAt = item.sentAt;
+      if (typeof item.leaseUntil === 'number') entry.leaseUntil = new Date(item.leaseUntil).toISOString();
+      return entry;
+    });
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -132,6 +132,22 @@ export interface PendingAlert {
   readonly message: Message;
 }
 
+/**
+ * One alert ledger item that is not `sent`: `pending` (claimed, not yet marked sent), `undeliverable` (SNS
+ * rejected it for good), or any other state a newer guard writes. Read by `budget-guard status`.
+ */
+export interface LedgerEntry {
+  /** `<kind>#<rule>#<period>#<level>`, as `alertKey` builds it. */
+  readonly key: string;
+  readonly state: string;
+  readonly subject?: string | undefined;
+  /** When the alert was (last) claimed, ISO. */
+  readonly createdAt?: string | undefined;
+  readonly sentAt?: string | undefined;
+  /** Until when the claiming run holds it, ISO; absent once the lease is dropped. */
+  readonly leaseUntil?: string | undefined;
+}
+
 /** The DynamoDB table, as the guard uses it. */
 export interface StorePort {
   /** Stored usage days in `[from, to]` inclusive, ascending. */
@@ -182,6 +198,8 @@ export interface StorePort {
   }): Promise<void>;
   /** Ledger items still `pending` whose lease expired before `now` (crashed or failed runs). */
   listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
+  /** Every ledger item of the organization that is not `sent`, whatever its lease, in key order. */
+  listLedger(orgId: string): Promise<LedgerEntry[]>;
 }
 
 /** Publishes a message; returns the transport's message id. */
