@@ -10,6 +10,7 @@ import { startDemoSimulator } from '../simulator/demo.ts';
 import { type BackfillIo, runBackfill } from './backfill.ts';
 import { runCheck } from './check.ts';
 import { runHistory } from './history.ts';
+import { runStatus } from './status.ts';
 import {
   configOption,
   demoOption,
@@ -112,6 +113,28 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
         demo: o.demo === true,
       };
       exit(await runHistory(options, io));
+    });
+
+  program
+    .command('status')
+    .summary('health per organization; exit 1 when something needs attention')
+    .description(
+      'Health per organization, from the table (TABLE_NAME) or the local store: state and reasons, the last successful run and how long ago, the next scheduled run, where history starts, alerts pending or undeliverable, and each email subscription\'s confirmation (TOPIC_ARN). Exit 1 when something needs attention: no or stale runs, unconfirmed or missing subscriptions, stuck or undeliverable alerts.',
+    )
+    .addOption(configOption())
+    .addOption(orgOption())
+    .addOption(nowOption())
+    .addOption(jsonOption())
+    .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
+    .action(async (o) => {
+      const options = {
+        configPath: o.config,
+        orgId: o.org,
+        now: o.now,
+        json: o.json === true,
+        demo: o.demo === true,
+      };
+      exit(await runStatus(options, io));
     });
 
   program
