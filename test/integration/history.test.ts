@@ -341,7 +341,12 @@ describe('history', () => {
     };
 
     // Act
-    const [csv, json, jsonl, table] = await Promise.all(['csv', 'json', 'jsonl', 'table'].map(run));
+    const [csv, json, jsonl, table] = [
+      await run('csv'),
+      await run('json'),
+      await run('jsonl'),
+      await run('table'),
+    ];
 
     // Assess
     const blank = ['', '', '', '', '', '', '', ''];
