@@ -484,6 +484,8 @@ function snapshotItem(snapshot: Snapshot): Item {
     monthToDateCredits: snapshot.monthToDateCredits,
     rolling30dCredits: snapshot.rolling30dCredits,
     forecastMonthCredits: snapshot.forecastMonthCredits,
+    // Absent when unknown (the client drops undefined attributes).
+    purchasedCredits: snapshot.purchasedCredits,
   };
 }
 
@@ -532,6 +534,8 @@ function toSnapshot(item: Item): Snapshot {
     monthToDateCredits: num(item, 'monthToDateCredits'),
     rolling30dCredits: num(item, 'rolling30dCredits'),
     forecastMonthCredits: numOrNull(item, 'forecastMonthCredits'),
+    // Optional: absent rather than undefined, so the snapshot equals what was saved.
+    ...(typeof item.purchasedCredits === 'number' ? { purchasedCredits: item.purchasedCredits } : {}),
   };
 }
 

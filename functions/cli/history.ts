@@ -1,16 +1,24 @@
-/** `budget-guard history`: stored usage and snapshots of one organization, one row per UTC day, with totals. */
+/**
+ * `budget-guard history`: stored usage and snapshots of one organization, one row per UTC day, ISO week, month
+ * or quarter, with totals. Days the stored history does not cover are blank, and a warning on stderr says so.
+ */
 import type { Config } from '../config.ts';
 import { addDays, utcDate } from '../domain/dates.ts';
 import {
   buildHistory,
   checkDate,
   checkHistoryRange,
+  coverageWarnings,
+  firstCoveredDay,
   HISTORY_FORMATS,
+  HISTORY_GROUPINGS,
   type History,
   type HistoryFormat,
+  type HistoryGrouping,
   modelsSeen,
   renderHistoryCsv,
   renderHistoryJson,
+  renderHistoryJsonl,
   renderHistoryTable,
 } from '../domain/history.ts';
 import type { StorePort } from '../domain/types.ts';
@@ -28,16 +36,27 @@ export interface HistoryOptions {
   /** Inclusive; default today (UTC). */
   readonly to?: string | undefined;
   readonly model?: string | undefined;
-  /** Default `table`. */
+  /** `day` (default), `week` (ISO, Monday to Sunday), `month` or `quarter`. */
+  readonly by?: string | undefined;
+  /** `table` (default), `csv`, `json` or `jsonl`. */
   readonly format?: string | undefined;
   readonly demo: boolean;
   /** "Today" for the default range; default the system clock. */
   readonly now?: Date | undefined;
 }
 
+/** Sorts before every stored usage day: reading from here reaches the oldest. */
+const FIRST_DAY = '0000-01-01';
+
 /**
- * Reads `[from, to]` of one organization (snapshots and usage in parallel, each paged through) and builds
- * the rows and totals. Throws `UsageError` when `model` appears in neither the usage nor the snapshots.
+ * Reads `[from, to]` of one organization (snapshots, usage and the status in parallel, each query paged
+ * through) and builds the rows and totals. Throws `UsageError` when `model` appears in neither the usage nor
+ * the snapshots.
+ *
+ * Coverage starts at the status's `historyStart` or the first stored usage day, whichever is earlier (see
+ * `firstCoveredDay`), and ends `today`. The usage before `from` is read (one more query) only to find the
+ * first stored day: always without a status (only `backfill` ran, which stores at most 90 days), and with one
+ * only when its `historyStart` is after `from` (a backfill may have stored days before the first cycle).
  */
 export async function readHistory(
   store: StorePort,
@@ -47,12 +66,22 @@ export async function readHistory(
     readonly to: string;
     readonly usdPerCredit: number;
     readonly model?: string | undefined;
+    /** Default `day`. */
+    readonly by?: HistoryGrouping | undefined;
+    /** The last covered day; default today (UTC) by the system clock. */
+    readonly today?: string | undefined;
   },
 ): Promise<History> {
-  const [snapshots, usage] = await Promise.all([
+  const [snapshots, usage, status] = await Promise.all([
     store.getSnapshots(input.orgId, input.from, input.to),
     store.getUsage(input.orgId, input.from, input.to),
+    store.getStatus(input.orgId),
   ]);
+  let historyStart = firstCoveredDay(status, usage[0]?.date);
+  if (status?.historyStart === undefined || (historyStart ?? input.from) > input.from) {
+    const [earliest] = await store.getUsage(input.orgId, FIRST_DAY, addDays(input.from, -1));
+    historyStart = firstCoveredDay(status, earliest?.date ?? usage[0]?.date);
+  }
   if (input.model !== undefined) {
     const seen = modelsSeen(usage, snapshots);
     if (!seen.includes(input.model)) {
@@ -62,12 +91,20 @@ export async function readHistory(
       );
     }
   }
-  return buildHistory({ ...input, usage, snapshots });
+  return buildHistory({
+    ...input,
+    usage,
+    snapshots,
+    historyStart: historyStart ?? null,
+    today: input.today ?? utcDate(new Date()),
+  });
 }
 
 /**
  * Runs `history`; returns the exit code (0). Throws `UsageError` (exit 2) for bad dates, a range over
- * `HISTORY_MAX_DAYS`, an unknown format, organization or model; `ConfigError` for bad config.
+ * `HISTORY_MAX_DAYS`, an unknown grouping, format, organization or model; `ConfigError` for bad config.
+ * Prints the rows on stdout, and on stderr one line per part of the range the stored history does not cover
+ * (`coverageWarnings`).
  *
  * Config comes from `--config`, `BUDGET_GUARD_CONFIG` or `cdk.json`; the demo config is used with `--demo`,
  * or when there is neither a Runway key nor `TABLE_NAME` (the embedded store the demo `check` fills).
@@ -78,6 +115,10 @@ export async function runHistory(options: HistoryOptions, io: Io): Promise<numbe
     throw new UsageError(
       `--format must be one of ${HISTORY_FORMATS.join(', ')} (got "${options.format ?? ''}")`,
     );
+  }
+  const by = (options.by ?? 'day') as HistoryGrouping;
+  if (!HISTORY_GROUPINGS.includes(by)) {
+    throw new UsageError(`--by must be one of ${HISTORY_GROUPINGS.join(', ')} (got "${options.by ?? ''}")`);
   }
   const now = options.now ?? new Date();
   const to = options.to ?? utcDate(now);
@@ -106,15 +147,15 @@ export async function runHistory(options: HistoryOptions, io: Io): Promise<numbe
       to,
       usdPerCredit: config.usdPerCredit,
       model: options.model,
+      by,
+      today: utcDate(now),
     });
-    if (history.totals.daysWithUsage === 0 && history.totals.daysWithSnapshot === 0) {
-      io.stderr(
-        `budget-guard: nothing stored for ${org.id} from ${from} to ${to} in the ${store.description}; ` +
-          'run "budget-guard backfill" (usage of the last 90 days) or "budget-guard check" first.\n',
-      );
+    for (const warning of coverageWarnings(history, `the ${store.description}`)) {
+      io.stderr(`budget-guard: ${warning}\n`);
     }
     if (format === 'csv') io.stdout(renderHistoryCsv(history));
     else if (format === 'json') io.stdout(renderHistoryJson(history));
+    else if (format === 'jsonl') io.stdout(renderHistoryJsonl(history));
     else io.stdout(renderHistoryTable(history, org.name));
     return 0;
   } finally {

@@ -10,7 +10,6 @@ import { startDemoSimulator } from '../simulator/demo.ts';
 import { type BackfillIo, runBackfill } from './backfill.ts';
 import { runCheck } from './check.ts';
 import { runHistory } from './history.ts';
-import { runStatus } from './status.ts';
 import {
   configOption,
   demoOption,
@@ -20,6 +19,7 @@ import {
   parseDays,
   parsePort,
 } from './options.ts';
+import { runStatus } from './status.ts';
 import { runTestAlert } from './test-alert.ts';
 import { UsageError } from './wiring.ts';
 
@@ -119,7 +119,7 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
     .command('status')
     .summary('health per organization; exit 1 when something needs attention')
     .description(
-      'Health per organization, from the table (TABLE_NAME) or the local store: state and reasons, the last successful run and how long ago, the next scheduled run, where history starts, alerts pending or undeliverable, and each email subscription\'s confirmation (TOPIC_ARN). Exit 1 when something needs attention: no or stale runs, unconfirmed or missing subscriptions, stuck or undeliverable alerts.',
+      "Health per organization, from the table (TABLE_NAME) or the local store: state and reasons, the last successful run and how long ago, the next scheduled run, where history starts, alerts pending or undeliverable, and each email subscription's confirmation (TOPIC_ARN). Exit 1 when something needs attention: no or stale runs, unconfirmed or missing subscriptions, stuck or undeliverable alerts.",
     )
     .addOption(configOption())
     .addOption(orgOption())

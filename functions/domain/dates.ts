@@ -1,4 +1,6 @@
 /** UTC calendar arithmetic on `YYYY-MM-DD` strings. Runway's usage dates are UTC days. */
+import { UTCDate } from '@date-fns/utc';
+import { getISOWeek, getISOWeekYear, startOfISOWeek } from 'date-fns';
 
 const DAY_MS = 86_400_000;
 
@@ -49,4 +51,46 @@ export function dateRange(from: string, to: string): string[] {
 /** True for a real calendar date written `YYYY-MM-DD`. */
 export function isIsoDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && utcDate(new Date(`${value}T00:00:00Z`)) === value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Calendar periods of a UTC day, for grouping history. ISO weeks come from date-fns on UTC dates, so the
+// week-year around New Year is right (2027-01-01 is in 2026-W53, 2024-12-30 in 2025-W01) whatever the
+// machine's time zone.
+
+/** The ISO 8601 week of a day, `YYYY-Www`: weeks start on Monday, and the year is the ISO week-year. */
+export function isoWeek(date: string): string {
+  const day = utcDay(date);
+  return `${getISOWeekYear(day)}-W${String(getISOWeek(day)).padStart(2, '0')}`;
+}
+
+/** The Monday that starts the ISO week of `date`. */
+export function startOfIsoWeek(date: string): string {
+  return utcDate(startOfISOWeek(utcDay(date)));
+}
+
+/** `YYYY-Qn` of a day. */
+export function utcQuarter(date: string): string {
+  return `${date.slice(0, 4)}-Q${quarterNumber(date)}`;
+}
+
+/** First day of the quarter of `date`. */
+export function startOfQuarter(date: string): string {
+  const firstMonth = (quarterNumber(date) - 1) * 3 + 1;
+  return `${date.slice(0, 4)}-${String(firstMonth).padStart(2, '0')}-01`;
+}
+
+/** Last day of the quarter of `date`. */
+export function endOfQuarter(date: string): string {
+  const lastMonth = quarterNumber(date) * 3;
+  return endOfMonth(`${date.slice(0, 4)}-${String(lastMonth).padStart(2, '0')}-01`);
+}
+
+function quarterNumber(date: string): number {
+  return Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1;
+}
+
+/** Midnight UTC of a `YYYY-MM-DD` day as a date-fns UTC date (its getters read UTC fields). */
+function utcDay(date: string): UTCDate {
+  return new UTCDate(`${date}T00:00:00Z`);
 }

@@ -1,48 +1,97 @@
 /**
- * The day-by-day history analysts read: stored usage and snapshots of one organization, one row per UTC day,
- * with totals, rendered as a table, CSV or JSON. Pure functions; reading the store is the caller's job.
+ * The history analysts read: stored usage and snapshots of one organization, one row per UTC day, ISO week,
+ * month or quarter, with totals, rendered as a table, CSV, JSON or JSON Lines. Pure functions; reading the
+ * store is the caller's job.
  *
  * 1. `checkHistoryRange` refuses a malformed, reversed or too long range (a reason, or undefined).
- * 2. `buildHistory` makes one row per day of `[from, to]`: net credits and dollars (of every model, or of one
- *    model with `model`), credits per model, and the day's snapshot balance and tier cap (null without one).
- *    Days with no stored usage count as zero, as Runway omits days with no usage.
- * 3. `renderHistoryTable`, `renderHistoryCsv`, `renderHistoryJson` print it with a TOTAL row (JSON: `totals`).
+ * 2. `firstCoveredDay` says from which day the stored history is complete: the organization's
+ *    `historyStart`, or the first stored usage day when that is earlier or there is no status.
+ * 3. `buildHistory` makes one row per period of `[from, to]` (cut at both ends): net credits and dollars (of
+ *    every model, or of one model with `model`), credits per model, credits purchased, and the balance and
+ *    tier cap of the period's last snapshot. A day is *covered* when the stored history vouches for it: on or
+ *    after the first covered day and not after today (or with a stored usage item). A covered day without a
+ *    usage item is a true 0 (Runway omits days without usage); a day that is not covered has no figures at all
+ *    (null, blank), never 0. A row sums its covered days and says how many of its days those are.
+ * 4. `coverageWarnings` names what the range asks for that history does not cover.
+ * 5. `renderHistoryTable`, `renderHistoryCsv`, `renderHistoryJson`, `renderHistoryJsonl` print it.
+ *
+ * Every figure of a day is rounded to a millionth of a credit (`roundCredits`) and sums are exact (whole
+ * micro-credits), so the rows of any grouping add up to exactly the daily figures and to the totals.
  */
-import { dateRange, daysBetween, isIsoDate } from './dates.ts';
+import { stringify } from 'csv-stringify/sync';
+import {
+  addDays,
+  dateRange,
+  daysBetween,
+  endOfMonth,
+  endOfQuarter,
+  isIsoDate,
+  isoWeek,
+  startOfIsoWeek,
+  startOfMonth,
+  startOfQuarter,
+  utcQuarter,
+} from './dates.ts';
 import { roundCredits } from './figures.ts';
 import { formatNumber, formatUsd } from './format.ts';
 import { formatTable } from './text-layout.ts';
-import type { Snapshot, UsageDay } from './types.ts';
+import type { OrgStatus, Snapshot, UsageDay } from './types.ts';
 
 /** The longest range one history read covers, in days: a leap year. */
 export const HISTORY_MAX_DAYS = 366;
 
-export type HistoryFormat = 'table' | 'csv' | 'json';
-export const HISTORY_FORMATS: readonly HistoryFormat[] = ['table', 'csv', 'json'];
+/** How far back Runway serves usage: history older than the guard's first run cannot be recovered. */
+export const RUNWAY_USAGE_DAYS = 90;
+
+export type HistoryFormat = 'table' | 'csv' | 'json' | 'jsonl';
+export const HISTORY_FORMATS: readonly HistoryFormat[] = ['table', 'csv', 'json', 'jsonl'];
+
+/** One row per UTC day, ISO week (Monday to Sunday), calendar month or calendar quarter. */
+export type HistoryGrouping = 'day' | 'week' | 'month' | 'quarter';
+export const HISTORY_GROUPINGS: readonly HistoryGrouping[] = ['day', 'week', 'month', 'quarter'];
 
 /** CSV line ending (RFC 4180). */
 export const CSV_EOL = '\r\n';
 
 export interface HistoryRow {
-  readonly date: string;
-  /** Net credits of the day: every model, or the filtered model. Negative when refunds exceed charges. */
-  readonly credits: number;
-  /** `credits` in dollars, to the cent. */
-  readonly usd: number;
-  /** Net credits per model column (0 when the model has no usage that day). */
-  readonly models: Readonly<Record<string, number>>;
-  /** The day's snapshot, or null when no run stored one that day. */
+  /** `2026-08-03` (day), `2026-W32` (ISO week), `2026-08` (month) or `2026-Q3` (quarter). */
+  readonly period: string;
+  /** The first and last day the row sums: the period, cut at the range's ends. */
+  readonly start: string;
+  readonly end: string;
+  /** Days from `start` to `end`, and how many of them are covered. */
+  readonly days: number;
+  readonly coveredDays: number;
+  /** Every day of the row is covered, so its figures are complete. */
+  readonly covered: boolean;
+  /**
+   * Net credits of the covered days: every model, or the filtered model. Negative when refunds exceed
+   * charges. Null when no day of the row is covered.
+   */
+  readonly credits: number | null;
+  /** `credits` in dollars, to the cent; null with `credits`. */
+  readonly usd: number | null;
+  /** Net credits per model column over the covered days; null when no day is covered. */
+  readonly models: Readonly<Record<string, number | null>>;
+  /** Credits purchased, summed over the row's snapshots that record it; null when none does. */
+  readonly purchased: number | null;
+  /** From the row's last snapshot (`snapshotDate`), or null when the row has none. */
   readonly creditBalance: number | null;
   readonly maxMonthlyCreditSpend: number | null;
-  /** Whether a usage item is stored for the day (false: no usage reported, counted as 0). */
-  readonly usageStored: boolean;
+  readonly snapshotDate: string | null;
+  /** Days of the row with a stored usage item, and with a stored snapshot. */
+  readonly daysWithUsage: number;
+  readonly daysWithSnapshot: number;
 }
 
 export interface HistoryTotals {
-  readonly credits: number;
-  readonly usd: number;
-  readonly models: Readonly<Record<string, number>>;
+  /** Over every covered day of the range; null when none is covered. */
+  readonly credits: number | null;
+  readonly usd: number | null;
+  readonly models: Readonly<Record<string, number | null>>;
+  readonly purchased: number | null;
   readonly days: number;
+  readonly coveredDays: number;
   readonly daysWithUsage: number;
   readonly daysWithSnapshot: number;
 }
@@ -51,11 +100,18 @@ export interface History {
   readonly orgId: string;
   readonly from: string;
   readonly to: string;
+  readonly by: HistoryGrouping;
   /** The model filter, or null for every model. */
   readonly model: string | null;
   readonly usdPerCredit: number;
-  /** Model columns: the filter alone, or every model with usage in the range (alphabetical). */
+  /** The first covered day, or null when nothing is stored for the organization. */
+  readonly historyStart: string | null;
+  /** The UTC day the history was read on: later days are not covered. */
+  readonly today: string;
+  /** Model columns: the filter alone, or every model with usage in the range (code-point order). */
   readonly columns: readonly string[];
+  /** Whether a snapshot in the range records purchases (the table shows the column only then). */
+  readonly recordsPurchases: boolean;
   readonly rows: readonly HistoryRow[];
   readonly totals: HistoryTotals;
 }
@@ -89,19 +145,58 @@ export function modelsSeen(usage: readonly UsageDay[], snapshots: readonly Snaps
 }
 
 /**
- * One row per day of `[from, to]` and the totals. Usage and snapshots outside the range are ignored; a
+ * The first day the stored history covers: the earlier of the status's `historyStart` (the first cycle's
+ * backfill start) and the first stored usage day (a backfill before the first cycle, or no status at all:
+ * only `budget-guard backfill` ran). Undefined when neither is known: nothing is stored.
+ */
+export function firstCoveredDay(
+  status: Pick<OrgStatus, 'historyStart'> | undefined,
+  firstUsageDay: string | undefined,
+): string | undefined {
+  const candidates = [status?.historyStart, firstUsageDay].filter((d): d is string => d !== undefined);
+  return candidates.sort()[0];
+}
+
+/** The calendar period of `by` that holds `date`: its key and its first and last day. */
+export function periodOf(
+  date: string,
+  by: HistoryGrouping,
+): { readonly key: string; readonly start: string; readonly end: string } {
+  switch (by) {
+    case 'day':
+      return { key: date, start: date, end: date };
+    case 'week': {
+      const start = startOfIsoWeek(date);
+      return { key: isoWeek(date), start, end: addDays(start, 6) };
+    }
+    case 'month':
+      return { key: date.slice(0, 7), start: startOfMonth(date), end: endOfMonth(date) };
+    case 'quarter':
+      return { key: utcQuarter(date), start: startOfQuarter(date), end: endOfQuarter(date) };
+  }
+}
+
+/**
+ * One row per period of `[from, to]` and the totals. Usage and snapshots outside the range are ignored; a
  * model filter need not have usage (its column is then all zeros), checking it is the caller's choice.
+ *
+ * `historyStart` is the first covered day (`firstCoveredDay`; null: nothing is covered) and `today` the last.
+ * A day with a stored usage item counts as covered whatever the bounds say: stored figures are never hidden.
  */
 export function buildHistory(input: {
   readonly orgId: string;
   readonly from: string;
   readonly to: string;
+  readonly by?: HistoryGrouping | undefined;
   readonly usage: readonly UsageDay[];
   readonly snapshots: readonly Snapshot[];
   readonly usdPerCredit: number;
   readonly model?: string | undefined;
+  readonly historyStart: string | null;
+  readonly today: string;
 }): History {
-  const { from, to, usdPerCredit } = input;
+  const { from, to, usdPerCredit, historyStart, today } = input;
+  const by = input.by ?? 'day';
   const model = input.model ?? null;
   const usageByDate = new Map<string, UsageDay>();
   for (const day of input.usage) if (day.date >= from && day.date <= to) usageByDate.set(day.date, day);
@@ -112,48 +207,149 @@ export function buildHistory(input: {
     model === null
       ? [...new Set([...usageByDate.values()].flatMap((d) => Object.keys(d.credits)))].sort(compareText)
       : [model];
+  const isCovered = (date: string) =>
+    usageByDate.has(date) || (historyStart !== null && date >= historyStart && date <= today);
 
-  const modelTotals = new Map(columns.map((c) => [c, 0]));
-  let creditsTotal = 0;
-  const rows = dateRange(from, to).map((date): HistoryRow => {
-    const day = usageByDate.get(date);
-    const models: Record<string, number> = {};
-    for (const column of columns) {
-      const amount = day && Object.hasOwn(day.credits, column) ? (day.credits[column] ?? 0) : 0;
-      models[column] = amount;
-      modelTotals.set(column, (modelTotals.get(column) ?? 0) + amount);
+  const rows: HistoryRow[] = [];
+  let sums = newSums(columns);
+  let rowStart = from;
+  let key = periodOf(from, by).key;
+  const flush = (end: string) => {
+    rows.push(toRow(key, rowStart, end, sums, columns, usdPerCredit));
+  };
+  const total = newSums(columns);
+  for (const date of dateRange(from, to)) {
+    const period = periodOf(date, by).key;
+    if (period !== key) {
+      flush(addDays(date, -1));
+      sums = newSums(columns);
+      rowStart = date;
+      key = period;
     }
-    const credits = roundCredits(model === null ? (day?.totalCredits ?? 0) : (models[model] ?? 0));
-    creditsTotal += credits;
-    const snapshot = snapshotByDate.get(date);
-    return {
-      date,
-      credits,
-      usd: toUsd(credits, usdPerCredit),
-      models,
-      creditBalance: snapshot?.creditBalance ?? null,
-      maxMonthlyCreditSpend: snapshot?.maxMonthlyCreditSpend ?? null,
-      usageStored: day !== undefined,
-    };
-  });
-  const credits = roundCredits(creditsTotal);
+    for (const target of [sums, total])
+      addDay(target, date, isCovered(date), usageByDate, snapshotByDate, model);
+  }
+  flush(to);
+
+  const totalRow = toRow('TOTAL', from, to, total, columns, usdPerCredit);
   return {
     orgId: input.orgId,
     from,
     to,
+    by,
     model,
     usdPerCredit,
+    historyStart,
+    today,
     columns,
+    recordsPurchases: total.purchasedDays > 0,
     rows,
     totals: {
-      credits,
-      usd: toUsd(credits, usdPerCredit),
-      models: Object.fromEntries([...modelTotals].map(([c, total]) => [c, roundCredits(total)])),
-      days: rows.length,
-      daysWithUsage: usageByDate.size,
-      daysWithSnapshot: snapshotByDate.size,
+      credits: totalRow.credits,
+      usd: totalRow.usd,
+      models: totalRow.models,
+      purchased: totalRow.purchased,
+      days: totalRow.days,
+      coveredDays: totalRow.coveredDays,
+      daysWithUsage: totalRow.daysWithUsage,
+      daysWithSnapshot: totalRow.daysWithSnapshot,
     },
   };
+}
+
+/** Running sums of one row, in whole micro-credits (exact integer arithmetic). */
+interface Sums {
+  days: number;
+  coveredDays: number;
+  credits: number;
+  readonly models: Map<string, number>;
+  purchased: number;
+  purchasedDays: number;
+  daysWithUsage: number;
+  daysWithSnapshot: number;
+  lastSnapshot: Snapshot | undefined;
+}
+
+function newSums(columns: readonly string[]): Sums {
+  return {
+    days: 0,
+    coveredDays: 0,
+    credits: 0,
+    models: new Map(columns.map((c) => [c, 0])),
+    purchased: 0,
+    purchasedDays: 0,
+    daysWithUsage: 0,
+    daysWithSnapshot: 0,
+    lastSnapshot: undefined,
+  };
+}
+
+function addDay(
+  sums: Sums,
+  date: string,
+  covered: boolean,
+  usageByDate: ReadonlyMap<string, UsageDay>,
+  snapshotByDate: ReadonlyMap<string, Snapshot>,
+  model: string | null,
+): void {
+  sums.days++;
+  const snapshot = snapshotByDate.get(date);
+  if (snapshot) {
+    sums.daysWithSnapshot++;
+    sums.lastSnapshot = snapshot;
+    if (typeof snapshot.purchasedCredits === 'number') {
+      sums.purchased += toMicro(snapshot.purchasedCredits);
+      sums.purchasedDays++;
+    }
+  }
+  if (!covered) return;
+  sums.coveredDays++;
+  const day = usageByDate.get(date);
+  if (!day) return;
+  sums.daysWithUsage++;
+  for (const [column, sum] of sums.models) {
+    const amount = Object.hasOwn(day.credits, column) ? (day.credits[column] ?? 0) : 0;
+    sums.models.set(column, sum + toMicro(amount));
+  }
+  sums.credits += toMicro(model === null ? day.totalCredits : (day.credits[model] ?? 0));
+}
+
+function toRow(
+  period: string,
+  start: string,
+  end: string,
+  sums: Sums,
+  columns: readonly string[],
+  usdPerCredit: number,
+): HistoryRow {
+  const any = sums.coveredDays > 0;
+  const credits = any ? fromMicro(sums.credits) : null;
+  return {
+    period,
+    start,
+    end,
+    days: sums.days,
+    coveredDays: sums.coveredDays,
+    covered: sums.coveredDays === sums.days,
+    credits,
+    usd: credits === null ? null : toUsd(credits, usdPerCredit),
+    models: Object.fromEntries(columns.map((c) => [c, any ? fromMicro(sums.models.get(c) ?? 0) : null])),
+    purchased: sums.purchasedDays > 0 ? fromMicro(sums.purchased) : null,
+    creditBalance: sums.lastSnapshot?.creditBalance ?? null,
+    maxMonthlyCreditSpend: sums.lastSnapshot?.maxMonthlyCreditSpend ?? null,
+    snapshotDate: sums.lastSnapshot?.date ?? null,
+    daysWithUsage: sums.daysWithUsage,
+    daysWithSnapshot: sums.daysWithSnapshot,
+  };
+}
+
+/** Credits to whole micro-credits: the rounding `roundCredits` applies, kept as an integer to sum exactly. */
+function toMicro(credits: number): number {
+  return Math.round(credits * 1e6);
+}
+
+function fromMicro(micro: number): number {
+  return micro === 0 ? 0 : micro / 1e6;
 }
 
 /** Dollars to the cent, as a number. */
@@ -163,90 +359,202 @@ function toUsd(credits: number, usdPerCredit: number): number {
 }
 
 /**
- * A fixed-width table for a terminal: a title, one line per day, a TOTAL line. Numbers carry thousands
- * separators; days without a snapshot leave the balance and tier cap blank.
+ * What the range asks for that the stored history does not cover, one sentence each (no prefix, no line
+ * end): days before the first covered day, days after today, or no history at all. `store` names where
+ * nothing was found (e.g. `the local store .budget-guard/dynamo`).
+ */
+export function coverageWarnings(history: History, store?: string): string[] {
+  const { orgId, from, to, historyStart, today } = history;
+  const warnings: string[] = [];
+  const lost =
+    `Runway serves usage only ${RUNWAY_USAGE_DAYS} days back, so history older than the guard's first run ` +
+    'cannot be recovered: start the guard early.';
+  if (historyStart === null) {
+    warnings.push(
+      `nothing is stored for ${orgId}${store ? ` in ${store}` : ''} yet, so no day from ${from} to ${to} is covered: every figure is left ` +
+        `blank, not 0. Run "budget-guard check" (or "budget-guard backfill") to store the last ` +
+        `${RUNWAY_USAGE_DAYS} days. ${lost}`,
+    );
+    return warnings;
+  }
+  const before = history.rows.length > 0 && from < historyStart;
+  if (before) {
+    const lastLost = historyStart > to ? to : addDays(historyStart, -1);
+    const one = lastLost === from;
+    warnings.push(
+      `${orgId}'s history starts on ${historyStart}: ${days(from, lastLost)} ${one ? 'was' : 'were'} never ` +
+        `observed and ${one ? 'is' : 'are'} left blank, not 0. ${lost}`,
+    );
+  }
+  if (to > today) {
+    const firstFuture = from > today ? from : addDays(today, 1);
+    const one = firstFuture === to;
+    warnings.push(
+      `${days(firstFuture, to)} ${one ? 'is' : 'are'} after today (${today}) and ${one ? 'is' : 'are'} left blank.`,
+    );
+  }
+  return warnings;
+}
+
+/** `2026-07-04` or `the 59 days from 2026-07-01 to 2026-08-28`. */
+function days(from: string, to: string): string {
+  return from === to ? from : `the ${daysBetween(from, to) + 1} days from ${from} to ${to}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+const GROUPING_TITLE: Record<HistoryGrouping, string> = {
+  day: 'Date',
+  week: 'Week',
+  month: 'Month',
+  quarter: 'Quarter',
+};
+
+/**
+ * A fixed-width table for a terminal: a title, one line per period, a TOTAL line. Numbers carry thousands
+ * separators; days and periods that are not covered leave every figure blank; rows without a snapshot leave
+ * the balance and tier cap blank. Grouped tables show each row's first and last day and its covered days
+ * (`12/31 days` when only some are covered).
  */
 export function renderHistoryTable(history: History, orgName: string): string {
-  const { from, to, totals, usdPerCredit } = history;
+  const { from, to, totals, usdPerCredit, by } = history;
   const scope = history.model === null ? 'all models' : `model ${history.model}`;
-  const header = ['Date', 'Credits', 'USD', ...history.columns, 'Balance', 'Tier cap'];
-  const money = (credits: number) => formatUsd(credits, usdPerCredit);
-  const body = history.rows.map((row) => [
-    row.date,
-    formatNumber(row.credits),
-    money(row.credits),
-    ...history.columns.map((c) => formatNumber(row.models[c] ?? 0)),
-    row.creditBalance === null ? '' : formatNumber(row.creditBalance),
-    row.maxMonthlyCreditSpend === null ? '' : formatNumber(row.maxMonthlyCreditSpend),
-  ]);
-  const total = [
-    'TOTAL',
-    formatNumber(totals.credits),
-    money(totals.credits),
-    ...history.columns.map((c) => formatNumber(totals.models[c] ?? 0)),
-    '',
-    '',
+  const grouped = by !== 'day';
+  const money = (credits: number | null) => (credits === null ? '' : formatUsd(credits, usdPerCredit));
+  const num = (value: number | null) => (value === null ? '' : formatNumber(value));
+  const header = [
+    GROUPING_TITLE[by],
+    ...(grouped ? ['From', 'To', 'Days'] : []),
+    'Credits',
+    'USD',
+    ...history.columns,
+    ...(history.recordsPurchases ? ['Purchased'] : []),
+    'Balance',
+    'Tier cap',
   ];
-  const lines = formatTable(header, [...body, total]);
+  const line = (row: HistoryRow, isTotal: boolean) => [
+    row.period,
+    ...(grouped ? [row.start, row.end, daysCell(row)] : []),
+    num(row.credits),
+    money(row.credits),
+    ...history.columns.map((c) => num(row.models[c] ?? null)),
+    ...(history.recordsPurchases ? [num(row.purchased)] : []),
+    isTotal ? '' : num(row.creditBalance),
+    isTotal ? '' : num(row.maxMonthlyCreditSpend),
+  ];
+  const totalRow: HistoryRow = {
+    ...totals,
+    period: 'TOTAL',
+    start: from,
+    end: to,
+    covered: totals.coveredDays === totals.days,
+    creditBalance: null,
+    maxMonthlyCreditSpend: null,
+    snapshotDate: null,
+  };
+  const lines = formatTable(header, [...history.rows.map((r) => line(r, false)), line(totalRow, true)]);
   // A rule above the TOTAL line, as wide as the header's rule.
   lines.splice(lines.length - 1, 0, lines[1] ?? '');
+  const coverage =
+    history.historyStart === null
+      ? 'none covered (nothing stored)'
+      : `${totals.coveredDays} covered (history starts ${history.historyStart}; today is ${history.today})`;
   return [
-    `${orgName} (${history.orgId}): ${from} to ${to}, ${scope}`,
-    `${totals.days} days, ${totals.daysWithUsage} with stored usage, ${totals.daysWithSnapshot} with a snapshot. ` +
-      'Credits are net (refunds negative), UTC days; Balance and Tier cap come from the day’s snapshot.',
+    `${orgName} (${history.orgId}): ${from} to ${to}, ${scope}, by ${by}`,
+    `${plural(totals.days, 'day')}, ${coverage}, ${totals.daysWithUsage} with stored usage, ` +
+      `${totals.daysWithSnapshot} with a snapshot.`,
+    'Credits are net (refunds negative), UTC days; blank: not observed (before history starts or after ' +
+      'today), never 0. ' +
+      (grouped
+        ? 'Weeks are ISO weeks (Monday to Sunday); Balance and Tier cap come from the last snapshot of the row.'
+        : 'Balance and Tier cap come from the day’s snapshot.'),
     '',
     ...lines,
     '',
   ].join('\n');
 }
 
+function daysCell(row: Pick<HistoryRow, 'days' | 'coveredDays'>): string {
+  const days = row.days === 1 ? 'day' : 'days';
+  return row.coveredDays === row.days ? `${row.days} ${days}` : `${row.coveredDays}/${row.days} ${days}`;
+}
+
 /**
- * RFC 4180 CSV with `\r\n` line ends: a header row, one row per day, a TOTAL row. Plain numbers (no thousands
- * separators), dollars with 2 decimals, blank balance and tier cap on days without a snapshot.
- * Header: `date,credits,usd,<model…>,credit_balance,max_monthly_credit_spend`. Model names come from Runway's
- * API, so one that a spreadsheet would run as a formula is written as text (see {@link csvText}).
+ * RFC 4180 CSV (`csv-stringify`) with `\r\n` line ends: a header row, one row per period, a TOTAL row.
+ * Header: `period,start,end,days,covered_days,credits,usd,<model…>,purchased,credit_balance,
+ * max_monthly_credit_spend,snapshot_date`, the same for every grouping (`period` is the date with `--by day`).
+ * Plain numbers (no thousands separators), dollars with 2 decimals; figures of days that are not covered are
+ * blank, never 0. Model names come from Runway's API, so one that a spreadsheet would run as a formula is
+ * written as text (see {@link csvText}).
  */
 export function renderHistoryCsv(history: History): string {
   const header = [
-    'date',
+    'period',
+    'start',
+    'end',
+    'days',
+    'covered_days',
     'credits',
     'usd',
     ...history.columns.map(csvText),
+    'purchased',
     'credit_balance',
     'max_monthly_credit_spend',
+    'snapshot_date',
   ];
-  const lines = [header];
-  for (const row of history.rows) {
-    lines.push([
-      row.date,
-      csvNumber(row.credits),
-      row.usd.toFixed(2),
-      ...history.columns.map((c) => csvNumber(row.models[c] ?? 0)),
-      row.creditBalance === null ? '' : csvNumber(row.creditBalance),
-      row.maxMonthlyCreditSpend === null ? '' : csvNumber(row.maxMonthlyCreditSpend),
-    ]);
-  }
+  const record = (row: HistoryRow) => [
+    row.period,
+    row.start,
+    row.end,
+    String(row.days),
+    String(row.coveredDays),
+    csvNumber(row.credits),
+    row.usd === null ? '' : row.usd.toFixed(2),
+    ...history.columns.map((c) => csvNumber(row.models[c] ?? null)),
+    csvNumber(row.purchased),
+    csvNumber(row.creditBalance),
+    csvNumber(row.maxMonthlyCreditSpend),
+    row.snapshotDate ?? '',
+  ];
   const { totals } = history;
-  lines.push([
-    'TOTAL',
-    csvNumber(totals.credits),
-    totals.usd.toFixed(2),
-    ...history.columns.map((c) => csvNumber(totals.models[c] ?? 0)),
-    '',
-    '',
-  ]);
-  return lines.map((cells) => cells.map(csvField).join(',') + CSV_EOL).join('');
+  const total = record({
+    ...totals,
+    period: 'TOTAL',
+    start: history.from,
+    end: history.to,
+    covered: totals.coveredDays === totals.days,
+    creditBalance: null,
+    maxMonthlyCreditSpend: null,
+    snapshotDate: null,
+  });
+  // A lone CR or LF inside a field is quoted too (csv-stringify quotes only the whole record delimiter).
+  return stringify([header, ...history.rows.map(record), total], {
+    record_delimiter: CSV_EOL,
+    quoted_match: /[\r\n]/,
+  });
 }
 
-/** `{ org, from, to, model, usdPerCredit, columns, rows, totals }` on one line. */
+/**
+ * `{ org, from, to, by, model, usdPerCredit, historyStart, today, columns, rows, totals }` on one line.
+ * Figures of rows without a covered day are null.
+ */
 export function renderHistoryJson(history: History): string {
-  const { orgId, ...rest } = history;
+  const { orgId, recordsPurchases: _, ...rest } = history;
   return `${JSON.stringify({ org: orgId, ...rest })}\n`;
 }
 
-/** Quotes a field that holds a comma, a quote, CR or LF, doubling its quotes (RFC 4180). */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+/**
+ * JSON Lines: one complete object per row, `{ org, by, model, period, start, end, days, coveredDays, covered,
+ * credits, usd, models, purchased, creditBalance, maxMonthlyCreditSpend, snapshotDate, daysWithUsage,
+ * daysWithSnapshot }`, and nothing else: no totals line, so every line loads as the same kind of record
+ * (sum the rows, or read `--format json` for the totals). No rows, no lines.
+ */
+export function renderHistoryJsonl(history: History): string {
+  return history.rows
+    .map((row) => `${JSON.stringify({ org: history.orgId, by: history.by, model: history.model, ...row })}\n`)
+    .join('');
 }
 
 /**
@@ -258,8 +566,8 @@ export function csvText(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-function csvNumber(value: number): string {
-  return String(roundCredits(value));
+function csvNumber(value: number | null): string {
+  return value === null ? '' : String(roundCredits(value));
 }
 
 /** Code-point order, independent of the locale. */

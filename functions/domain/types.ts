@@ -51,6 +51,11 @@ export interface Snapshot {
   readonly monthToDateCredits: number;
   readonly rolling30dCredits: number;
   readonly forecastMonthCredits: number | null;
+  /**
+   * Credits bought that UTC day, inferred from balance changes. Absent on snapshots stored before it was
+   * recorded (unknown, not 0).
+   */
+  readonly purchasedCredits?: number | undefined;
 }
 
 export type StatusState = 'ok' | 'warn' | 'critical';

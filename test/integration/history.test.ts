@@ -10,10 +10,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../functions/adapters/dynamo-store.ts';
 import { runBackfill } from '../../functions/cli/backfill.ts';
-import type { Io } from '../../functions/cli/check.ts';
+import { type Io, runCheck } from '../../functions/cli/check.ts';
 import { readHistory, runHistory } from '../../functions/cli/history.ts';
 import { UsageError } from '../../functions/cli/wiring.ts';
-import { addDays } from '../../functions/domain/dates.ts';
+import { addDays, dateRange, isoWeek } from '../../functions/domain/dates.ts';
+import { roundCredits } from '../../functions/domain/figures.ts';
 import type { Snapshot, UsageDay } from '../../functions/domain/types.ts';
 import { createDemoConfig, createDemoOrganization } from '../../functions/simulator/demo.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
@@ -79,6 +80,11 @@ function snapshot(date: string, creditBalance: number, models: Snapshot['models'
 }
 
 /** Splits CSV without quoted fields (the fixtures below have none outside the header test). */
+/** The CSV header around the model columns, and a day row's first cells. */
+const CSV_HEAD = ['period', 'start', 'end', 'days', 'covered_days', 'credits', 'usd'];
+const CSV_TAIL = ['purchased', 'credit_balance', 'max_monthly_credit_spend', 'snapshot_date'];
+const dayCells = (date: string, covered = true) => [date, date, date, '1', covered ? '1' : '0'];
+
 function csvRows(csv: string): string[][] {
   expect(csv.endsWith('\r\n')).toBe(true);
   return csv
@@ -211,8 +217,13 @@ describe('history', () => {
     const events: string[] = [];
     counted.middlewareStack.add(
       (next) => async (args) => {
-        const kind = JSON.stringify(args.input).includes('"USAGE#') ? 'usage' : 'snapshot';
-        queries[kind]++;
+        const input = JSON.stringify(args.input);
+        const kind = input.includes('"USAGE#')
+          ? 'usage'
+          : input.includes('"SNAPSHOT#')
+            ? 'snapshot'
+            : 'status';
+        if (kind !== 'status') queries[kind]++;
         events.push(`send ${kind}`);
         const result = await next(args);
         events.push(`page ${kind}`);
@@ -235,8 +246,10 @@ describe('history', () => {
     // Assess
     expect(queries.usage).toBeGreaterThanOrEqual(2);
     expect(queries.snapshot).toBeGreaterThanOrEqual(2);
-    // Both queries are under way before the first page comes back.
-    expect(new Set(events.slice(0, 2))).toStrictEqual(new Set(['send usage', 'send snapshot']));
+    // Both queries (and the status read) are under way before the first page comes back.
+    expect(new Set(events.slice(0, 3))).toStrictEqual(
+      new Set(['send usage', 'send snapshot', 'send status']),
+    );
     expect(history.rows).toHaveLength(366);
     expect(history.totals.daysWithUsage).toBe(366);
     expect(history.totals.daysWithSnapshot).toBe(366);
@@ -247,7 +260,8 @@ describe('history', () => {
     const rows = csvRows(cli.stdout());
     expect(rows).toHaveLength(1 + 366 + 1);
     expect(rows.at(-1)?.[0]).toBe('TOTAL');
-    expect(Number(rows.at(-1)?.[1])).toBeCloseTo(expectedTotal, 2);
+    expect(rows.at(-1)?.slice(3, 5)).toStrictEqual(['366', '366']);
+    expect(Number(rows.at(-1)?.[5])).toBeCloseTo(expectedTotal, 2);
   });
 
   it('reads the bounds inclusively, leaves days without a snapshot blank and nets refunds in the totals', async () => {
@@ -277,13 +291,14 @@ describe('history', () => {
 
     // Assess
     expect(csvRows(csv.stdout())).toStrictEqual([
-      ['date', 'credits', 'usd', 'gen4.5', 'veo3.1', 'credit_balance', 'max_monthly_credit_spend'],
-      ['2026-03-02', '500', '5.00', '100', '400', '41000', '200000'],
-      ['2026-03-03', '-250', '-2.50', '-250', '0', '', ''],
-      ['2026-03-04', '0', '0.00', '0', '0', '', ''],
-      ['2026-03-05', '300', '3.00', '0', '300', '', ''],
-      ['TOTAL', '550', '5.50', '-150', '700', '', ''],
+      [...CSV_HEAD, 'gen4.5', 'veo3.1', ...CSV_TAIL],
+      [...dayCells('2026-03-02'), '500', '5.00', '100', '400', '', '41000', '200000', '2026-03-02'],
+      [...dayCells('2026-03-03'), '-250', '-2.50', '-250', '0', '', '', '', ''],
+      [...dayCells('2026-03-04'), '0', '0.00', '0', '0', '', '', '', ''],
+      [...dayCells('2026-03-05'), '300', '3.00', '0', '300', '', '', '', ''],
+      ['TOTAL', '2026-03-02', '2026-03-05', '4', '4', '550', '5.50', '-150', '700', '', '', '', ''],
     ]);
+    expect(csv.stderr()).toBe('');
     const doc = JSON.parse(json.stdout());
     expect(doc.columns).toStrictEqual(['gen4.5']);
     expect(doc.rows.map((r: { credits: number }) => r.credits)).toStrictEqual([100, -250, 0, 0]);
@@ -291,10 +306,145 @@ describe('history', () => {
       credits: -150,
       usd: -1.5,
       models: { 'gen4.5': -150 },
+      purchased: null,
       days: 4,
+      coveredDays: 4,
       daysWithUsage: 3,
       daysWithSnapshot: 1,
     });
+    // No status: history starts at the first stored usage day, the 1st, before the range.
+    expect(doc.historyStart).toBe('2026-03-01');
+  });
+
+  it('leaves days before history starts and after today blank in every format, and warns on stderr', async () => {
+    // Prepare: the first cycle ran on the 3rd (history starts there); the clock says the 5th. The 4th has no
+    // usage item: a covered day without usage is a true 0.
+    const { store, env } = await awsSetup();
+    await store.saveCycle({
+      orgId: ORG,
+      usage: [usageDay('2026-03-03', { 'veo3.1': 300 }), usageDay('2026-03-05', { 'veo3.1': 50, gen4: 5 })],
+      snapshot: snapshot('2026-03-05', 40_000),
+      status: {
+        orgId: ORG,
+        state: 'ok',
+        reasons: [],
+        updatedAt: '2026-03-05T10:00:00.000Z',
+        lastSuccessAt: '2026-03-05T10:00:00.000Z',
+        historyStart: '2026-03-03',
+      },
+    });
+    const now = new Date('2026-03-05T12:00:00.000Z');
+    const run = async (format: string) => {
+      const out = capture(env);
+      await runHistory({ from: '2026-03-01', to: '2026-03-07', format, demo: false, now }, out.io);
+      return out;
+    };
+
+    // Act
+    const [csv, json, jsonl, table] = [
+      await run('csv'),
+      await run('json'),
+      await run('jsonl'),
+      await run('table'),
+    ];
+
+    // Assess
+    const blank = ['', '', '', '', '', '', '', ''];
+    expect(csvRows(csv?.stdout() ?? '')).toStrictEqual([
+      [...CSV_HEAD, 'gen4', 'veo3.1', ...CSV_TAIL],
+      [...dayCells('2026-03-01', false), ...blank],
+      [...dayCells('2026-03-02', false), ...blank],
+      [...dayCells('2026-03-03'), '300', '3.00', '0', '300', '', '', '', ''],
+      [...dayCells('2026-03-04'), '0', '0.00', '0', '0', '', '', '', ''],
+      [...dayCells('2026-03-05'), '55', '0.55', '5', '50', '', '40000', '200000', '2026-03-05'],
+      [...dayCells('2026-03-06', false), ...blank],
+      [...dayCells('2026-03-07', false), ...blank],
+      ['TOTAL', '2026-03-01', '2026-03-07', '7', '3', '355', '3.55', '5', '350', '', '', '', ''],
+    ]);
+    const doc = JSON.parse(json?.stdout() ?? '');
+    expect(doc.historyStart).toBe('2026-03-03');
+    expect(doc.today).toBe('2026-03-05');
+    expect(
+      doc.rows.map((r: { covered: boolean; credits: number | null }) => [r.covered, r.credits]),
+    ).toStrictEqual([
+      [false, null],
+      [false, null],
+      [true, 300],
+      [true, 0],
+      [true, 55],
+      [false, null],
+      [false, null],
+    ]);
+    const lines = (jsonl?.stdout() ?? '')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toMatchObject({
+      org: ORG,
+      by: 'day',
+      period: '2026-03-01',
+      covered: false,
+      credits: null,
+    });
+    expect(lines[0].models).toStrictEqual({ gen4: null, 'veo3.1': null });
+    expect(lines[3]).toMatchObject({ period: '2026-03-04', covered: true, credits: 0 });
+    const body = (table?.stdout() ?? '').split('\n').filter((l) => /^ {2}2026-03-0\d/.test(l));
+    expect(body.map((l) => l.trim())).toStrictEqual([
+      '2026-03-01',
+      '2026-03-02',
+      '2026-03-03      300  $3.00     0     300',
+      '2026-03-04        0  $0.00     0       0',
+      '2026-03-05       55  $0.55     5      50   40,000   200,000',
+      '2026-03-06',
+      '2026-03-07',
+    ]);
+    const warnings =
+      "budget-guard: studio's history starts on 2026-03-03: the 2 days from 2026-03-01 to 2026-03-02 were " +
+      "never observed and are left blank, not 0. Runway serves usage only 90 days back, so history older than the guard's " +
+      'first run cannot be recovered: start the guard early.\n' +
+      'budget-guard: the 2 days from 2026-03-06 to 2026-03-07 are after today (2026-03-05) and are left blank.\n';
+    for (const out of [csv, json, jsonl, table]) expect(out?.stderr()).toBe(warnings);
+  });
+
+  it('stores purchased credits on snapshots and sums them per period', async () => {
+    // Prepare: purchases on two days of one week; a snapshot without the field (recorded before it existed).
+    const { store, env } = await awsSetup();
+    await store.saveCycle({ orgId: ORG, usage: [usageDay('2026-03-02', { 'veo3.1': 10 })] });
+    for (const [date, purchasedCredits] of [
+      ['2026-03-02', 50_000],
+      ['2026-03-04', 0],
+      ['2026-03-06', 2_500],
+    ] as const) {
+      await store.saveCycle({
+        orgId: ORG,
+        usage: [],
+        snapshot: { ...snapshot(date, 60_000), purchasedCredits },
+      });
+    }
+    await store.saveCycle({ orgId: ORG, usage: [], snapshot: snapshot('2026-03-10', 58_000) });
+    const run = capture(env);
+
+    // Act
+    const stored = await store.getSnapshots(ORG, '2026-03-01', '2026-03-31');
+    await runHistory(
+      { from: '2026-03-02', to: '2026-03-15', by: 'week', format: 'jsonl', demo: false, now: NOW },
+      run.io,
+    );
+
+    // Assess
+    expect(stored.map((s) => s.purchasedCredits)).toStrictEqual([50_000, 0, 2_500, undefined]);
+    expect(Object.hasOwn(stored[3] ?? {}, 'purchasedCredits')).toBe(false);
+    expect(stored[0]).toStrictEqual({ ...snapshot('2026-03-02', 60_000), purchasedCredits: 50_000 });
+    const rows = run
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.period, r.purchased, r.creditBalance, r.snapshotDate])).toStrictEqual([
+      ['2026-W10', 52_500, 60_000, '2026-03-06'],
+      ['2026-W11', null, 58_000, '2026-03-10'],
+    ]);
   });
 
   it('quotes model names with commas and quotes in CSV', async () => {
@@ -308,9 +458,10 @@ describe('history', () => {
     await runHistory({ from: '2026-03-02', to: '2026-03-02', format: 'csv', demo: false }, run.io);
 
     expect(run.stdout()).toBe(
-      'date,credits,usd,"gen,4 ""turbo""",plain,credit_balance,max_monthly_credit_spend\r\n' +
-        '2026-03-02,15,0.15,12,3,,\r\n' +
-        'TOTAL,15,0.15,12,3,,\r\n',
+      'period,start,end,days,covered_days,credits,usd,"gen,4 ""turbo""",plain,purchased,credit_balance,' +
+        'max_monthly_credit_spend,snapshot_date\r\n' +
+        '2026-03-02,2026-03-02,2026-03-02,1,1,15,0.15,12,3,,,,\r\n' +
+        'TOTAL,2026-03-02,2026-03-02,1,1,15,0.15,12,3,,,,\r\n',
     );
   });
 
@@ -323,6 +474,10 @@ describe('history', () => {
       [{ from: '2026-02-29', to: '2026-03-01', demo: false }, '--from must be a UTC date written YYYY-MM-DD'],
       [{ from: '2026-03-01', to: '2026-03-01', demo: false, orgId: 'nope' }, 'Unknown organization "nope"'],
       [{ from: '2026-03-01', to: '2026-03-03', demo: false, format: 'xlsx' }, '--format must be one of'],
+      [
+        { from: '2026-03-01', to: '2026-03-03', demo: false, by: 'fortnight' },
+        '--by must be one of day, week, month, quarter (got "fortnight")',
+      ],
       [
         { from: '2026-03-01', to: '2026-03-03', demo: false, model: 'gen4.5' },
         'Unknown model "gen4.5": no stored usage or snapshot of studio from 2026-03-01 to 2026-03-03 names it. Models seen: veo3.1.',
@@ -384,9 +539,76 @@ describe('on the embedded store with the built-in simulator', () => {
       const totals = body.pop() ?? [];
       expect(body.map((r) => r[0])).toStrictEqual(Array.from({ length: 90 }, (_, i) => addDays(from, i)));
       expect(totals[0]).toBe('TOTAL');
-      expect(Number(totals[1])).toBe(total);
+      expect(Number(totals[5])).toBe(total);
       for (const [model, n] of perModel) expect(Number(totals[header.indexOf(model)])).toBe(n);
       expect(backfill.stdout()).toContain('(simulated data)');
+      // A backfill writes no status: history starts at the first stored usage day, and the days before it
+      // (the simulator's organization has 60 days of usage) are blank, not 0.
+      const firstUsage = Object.keys(demo.usage).sort()[0] ?? '';
+      const lost = dateRange(from, addDays(firstUsage, -1));
+      expect(lost.length).toBeGreaterThan(1);
+      for (const row of body.slice(0, lost.length)) expect(row.slice(4, 8)).toStrictEqual(['0', '', '', '']);
+      for (const row of body.slice(lost.length)) expect(row[4]).toBe('1');
+      expect(Number(totals[4])).toBe(90 - lost.length);
+      expect(history.stderr()).toBe(
+        `budget-guard: studio's history starts on ${firstUsage}: the ${lost.length} days from ${from} to ` +
+          `${lost.at(-1)} were never observed and are left blank, not 0. Runway serves usage only 90 days back, ` +
+          "so history older than the guard's first run cannot be recovered: start the guard early.\n",
+      );
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+  it("answers the analyst's question: veo3.1 per ISO week of a quarter, after a demo check", async () => {
+    // Prepare: a first demo cycle on NOW backfills the 90 days up to it (history starts on NOW - 89 days).
+    const cwd = await mkdtemp(join(tmpdir(), 'budget-guard-history-'));
+    try {
+      expect(await runCheck({ demo: true, json: true, now: NOW }, capture({}, cwd).io)).toBe(0);
+      const jsonl = capture({}, cwd);
+      const table = capture({}, cwd);
+      const range = {
+        from: '2026-07-01',
+        to: '2026-09-30',
+        by: 'week',
+        model: 'veo3.1',
+        demo: false,
+        now: NOW,
+      };
+
+      // Act
+      expect(await runHistory({ ...range, format: 'jsonl' }, jsonl.io)).toBe(0);
+      expect(await runHistory({ ...range, format: 'table' }, table.io)).toBe(0);
+
+      // Assess
+      const historyStart = addDays(TODAY, -89);
+      const demo = createDemoOrganization({ now: NOW });
+      const rows = jsonl
+        .stdout()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(rows.map((r) => r.period)).toStrictEqual([
+        ...new Set(dateRange('2026-07-01', '2026-09-30').map(isoWeek)),
+      ]);
+      expect(rows[0]).toMatchObject({ period: '2026-W27', start: '2026-07-01', end: '2026-07-05', days: 5 });
+      for (const row of rows) {
+        const days = dateRange(row.start, row.end);
+        const covered = days.filter((d) => d >= historyStart);
+        const veo = covered.reduce((sum, d) => sum + (demo.usage[d]?.['veo3.1'] ?? 0), 0);
+        expect([row.period, row.coveredDays, row.credits]).toStrictEqual([
+          row.period,
+          covered.length,
+          covered.length === 0 ? null : roundCredits(veo),
+        ]);
+      }
+      expect(rows.some((r) => r.credits !== null && r.credits > 0)).toBe(true);
+      expect(table.stdout()).toContain('model veo3.1, by week');
+      expect(table.stdout()).toMatch(/2026-W27 {2}2026-07-01 {2}2026-07-05 +0\/5 days\n/);
+      expect(jsonl.stderr()).toBe(table.stderr());
+      expect(jsonl.stderr()).toContain(
+        `budget-guard: studio's history starts on ${historyStart}: the ${dateRange('2026-07-01', addDays(historyStart, -1)).length} days from 2026-07-01`,
+      );
+      expect(jsonl.stderr()).toContain('Runway serves usage only 90 days back');
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
