@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { ALERT_KINDS, ConfigError } from '../config.ts';
-import { HISTORY_FORMATS } from '../domain/history.ts';
+import { HISTORY_FORMATS, HISTORY_GROUPINGS } from '../domain/history.ts';
 import { startDemoSimulator } from '../simulator/demo.ts';
 import { type BackfillIo, runBackfill } from './backfill.ts';
 import { runCheck } from './check.ts';
@@ -91,14 +91,22 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
 
   program
     .command('history')
-    .summary('stored usage and snapshots, one row per UTC day')
+    .summary('stored usage and snapshots, one row per UTC day, ISO week, month or quarter')
     .description(
-      "Stored usage and snapshots, one row per UTC day (dates YYYY-MM-DD, inclusive; at most 366 days; default the 30 days to today): net credits, dollars, credits per model, the day's balance and tier cap, and a TOTAL row. --model limits credits and dollars to one model. CSV is RFC 4180 with CRLF.",
+      'Stored usage and snapshots, one row per UTC day, ISO week, month or quarter (dates YYYY-MM-DD, inclusive; at most 366 days; default the 30 days to today): net credits, dollars, credits per model, purchases, the balance and tier cap at the end of each period, and a TOTAL row. Days before history starts or after today are blank, never 0. --model limits credits and dollars to one model. CSV is RFC 4180 with CRLF; jsonl is one row a line.',
     )
     .option('--from <date>', 'first day, YYYY-MM-DD (default: 29 days before --to)')
     .option('--to <date>', 'last day, YYYY-MM-DD (default: today, UTC)')
     .addOption(orgOption('the organization (required when the config has more than one)'))
     .option('--model <model>', "only this model's credits and dollars")
+    .addOption(
+      new Option(
+        '--by <period>',
+        'one row per UTC day, ISO week (Monday to Sunday), calendar month or calendar quarter',
+      )
+        .choices(HISTORY_GROUPINGS)
+        .default('day'),
+    )
     .addOption(new Option('--format <format>', 'output format').choices(HISTORY_FORMATS).default('table'))
     .addOption(configOption())
     .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
@@ -109,6 +117,7 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
         from: o.from,
         to: o.to,
         model: o.model,
+        by: o.by,
         format: o.format,
         demo: o.demo === true,
       };
