@@ -50,6 +50,15 @@ const budgetSchema = z
     limit: limitSchema,
     thresholds,
     forecast: z.optional(z.boolean()),
+    /**
+     * Once spend reaches this % of the limit, the organization's state is `stop` until the period ends or the
+     * limit is raised (`budget-guard gate` and the state parameter tell pipelines to hold new work).
+     */
+    stopAt: z.optional(
+      z
+        .number({ error: 'stopAt is a percentage of the limit, e.g. 100 or 120' })
+        .check(z.gt(0, { error: 'stopAt must be greater than 0 (it is a percentage of the limit)' })),
+    ),
   })
   .check(
     z.refine((b) => !(b.forecast && b.period !== 'month'), {

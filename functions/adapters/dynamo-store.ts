@@ -502,6 +502,15 @@ function statusItem(status: OrgStatus): Item {
     backfilledAt: status.backfilledAt,
     historyStart: status.historyStart,
     balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
+    stopBudget: status.stopBudget,
+    stateParameter: status.stateParameter
+      ? {
+          state: status.stateParameter.state,
+          budget: status.stateParameter.budget,
+          since: status.stateParameter.since,
+          writtenAt: status.stateParameter.writtenAt,
+        }
+      : undefined,
   };
 }
 
@@ -554,6 +563,16 @@ function toStatus(item: Item): OrgStatus {
   if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
   if (typeof item.historyStart === 'string') status.historyStart = item.historyStart;
   if (episode) status.balanceEpisode = { since: str(episode, 'since') };
+  if (typeof item.stopBudget === 'string') status.stopBudget = item.stopBudget;
+  const parameter = item.stateParameter as Item | undefined;
+  if (parameter) {
+    status.stateParameter = {
+      state: str(parameter, 'state') as OrgStatus['state'],
+      ...(typeof parameter.budget === 'string' ? { budget: parameter.budget } : {}),
+      since: str(parameter, 'since'),
+      writtenAt: str(parameter, 'writtenAt'),
+    };
+  }
   return status;
 }
 

@@ -2,7 +2,7 @@
 import { runGuard } from '../guard/cycle.ts';
 import { createJsonLogger, silentLogger } from '../observability.ts';
 import { renderReport } from './report.ts';
-import { type Env, openGuardSources, openNotifier, openStore } from './wiring.ts';
+import { type Env, openGuardSources, openNotifier, openStatePublisher, openStore } from './wiring.ts';
 
 export interface CheckOptions {
   readonly configPath?: string | undefined;
@@ -35,6 +35,8 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
       config,
       store: store.store,
       notifier: notifier.notifier,
+      // Simulated data never reaches a real state parameter.
+      statePublisher: runway.simulated ? undefined : openStatePublisher(io.env),
       now: () => now,
       log: options.verbose ? createJsonLogger((l) => io.stderr(`${l}\n`)) : silentLogger,
     });

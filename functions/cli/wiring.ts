@@ -9,6 +9,7 @@ import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
+import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
 import { type Config, parseConfig, parseConfigText, parseJsonDocument } from '../config.ts';
 import { LOCAL_STATE_DIR } from '../contract.ts';
 import type { NotifierPort, RunwayPort, StorePort } from '../domain/types.ts';
@@ -29,6 +30,8 @@ export interface Env {
   readonly TABLE_NAME?: string | undefined;
   readonly TOPIC_ARN?: string | undefined;
   readonly BUDGET_GUARD_CONFIG?: string | undefined;
+  /** Where organization states are published as SSM parameters (`/<stack>/state/`); unset: not published. */
+  readonly STATE_PARAMETER_PREFIX?: string | undefined;
 }
 
 export interface Closer {
@@ -131,6 +134,12 @@ export async function openStore(
       await embedded.close();
     },
   };
+}
+
+/** The SSM state parameters under STATE_PARAMETER_PREFIX, or undefined when it is not set. */
+export function openStatePublisher(env: Env): SsmStateParameters | undefined {
+  const prefix = env.STATE_PARAMETER_PREFIX?.trim();
+  return prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
 }
 
 /** The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). */

@@ -4,6 +4,7 @@
  */
 
 import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
+import { type Stop, stopReason } from './enforcement.ts';
 import type { Overview } from './overview.ts';
 import type {
   BalanceEpisode,
@@ -78,24 +79,31 @@ export function buildSnapshot(input: {
   };
 }
 
-/** The status after a successful cycle; `previous` keeps when history was first backfilled. */
+/**
+ * The status after a successful cycle. A stop (a budget past its `stopAt`) outranks every condition; its
+ * reason comes first. `previous` keeps when history was first backfilled and the state parameter's record.
+ */
 export function buildStatus(input: {
   readonly orgId: string;
   readonly now: Date;
   readonly conditions: readonly { readonly severity: string; readonly summary: string }[];
+  readonly stops?: readonly Stop[] | undefined;
   readonly previous?: OrgStatus | undefined;
   readonly historyStart: string;
   readonly balanceEpisode?: BalanceEpisode | undefined;
 }): OrgStatus {
   const now = input.now.toISOString();
+  const stops = input.stops ?? [];
   return {
     orgId: input.orgId,
-    state: stateOf(input.conditions),
-    reasons: input.conditions.map((f) => f.summary),
+    state: stops.length > 0 ? 'stop' : stateOf(input.conditions),
+    reasons: [...stops.map(stopReason), ...input.conditions.map((f) => f.summary)],
     updatedAt: now,
     lastSuccessAt: now,
     backfilledAt: input.previous?.backfilledAt ?? now,
     historyStart: input.historyStart,
     balanceEpisode: input.balanceEpisode,
+    stopBudget: stops[0]?.budget,
+    stateParameter: input.previous?.stateParameter,
   };
 }

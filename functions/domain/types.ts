@@ -58,7 +58,18 @@ export interface Snapshot {
   readonly purchasedCredits?: number | undefined;
 }
 
-export type StatusState = 'ok' | 'warn' | 'critical';
+/** `stop`: a budget with `stopAt` is at or past it; pipelines that check the gate hold new work. */
+export type StatusState = 'ok' | 'warn' | 'critical' | 'stop';
+
+/** What the organization's state parameter was last written with (recorded only after a successful write). */
+export interface StateParameterRecord {
+  readonly state: StatusState;
+  /** The budget that caused a `stop`, if any. */
+  readonly budget?: string | undefined;
+  /** When this state began. */
+  readonly since: string;
+  readonly writtenAt: string;
+}
 
 /** An open low-balance episode: the balance alert re-arms only after it closes. */
 export interface BalanceEpisode {
@@ -77,6 +88,10 @@ export interface OrgStatus {
   /** First UTC day the stored usage history covers (the backfill's start). */
   readonly historyStart?: string | undefined;
   readonly balanceEpisode?: BalanceEpisode | undefined;
+  /** The budget whose `stopAt` set the state to `stop`. */
+  readonly stopBudget?: string | undefined;
+  /** The state parameter's last successful write, when the guard publishes one. */
+  readonly stateParameter?: StateParameterRecord | undefined;
 }
 
 /** A rendered notification, ready to publish. */
@@ -210,4 +225,22 @@ export interface StorePort {
 /** Publishes a message; returns the transport's message id. */
 export interface NotifierPort {
   publish(message: Message): Promise<string>;
+}
+
+/** The state a pipeline reads (an SSM parameter per organization), written when it changes. */
+export interface StateParameterValue {
+  readonly state: StatusState;
+  readonly reasons: readonly string[];
+  /** When the state last changed (or was last confirmed: see `refreshedAt`). */
+  readonly updatedAt: string;
+  /** When the guard last wrote the value; it rewrites an unchanged state at most every few hours. */
+  readonly refreshedAt: string;
+  /** The budget that caused a `stop`, or null. */
+  readonly budget: string | null;
+}
+
+/** Publishes each organization's state where pipelines can read it without access to the table. */
+export interface StatePublisherPort {
+  /** Writes the organization's state value. Throws when the write fails. */
+  write(orgId: string, value: StateParameterValue): Promise<void>;
 }

@@ -24,6 +24,7 @@ import { addDays, utcDate } from '../domain/dates.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
 import type { Overview } from '../domain/overview.ts';
+import { needsStateWrite, stateParameterValue, stateSince, stopsOf } from '../domain/enforcement.ts';
 import type {
   Alert,
   NotifierPort,
@@ -32,6 +33,7 @@ import type {
   PendingAlert,
   RunwayPort,
   Snapshot,
+  StatePublisherPort,
   StorePort,
   UsageDay,
   UsageRange,
@@ -60,6 +62,8 @@ export interface GuardDeps {
   readonly wallClock?: () => Date;
   readonly log?: Logger;
   readonly metrics?: MetricsSink;
+  /** Where each organization's state is published for pipelines (the SSM parameter); none in most CLI runs. */
+  readonly statePublisher?: StatePublisherPort | undefined;
   readonly leaseMs?: number;
   /** Budget for one organization's Runway calls; the cycle aborts them after this. Default 60 s. */
   readonly orgTimeoutMs?: number;
@@ -191,12 +195,14 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   // fails after a publish would leave the stored snapshot and status behind what subscribers were told, and
   // the next run would evaluate from the old state again (a tier change back to the old value is then never
   // announced; a low-balance episode opened by the failed run is opened, and announced, a second time).
+  // The state parameter is written just before, and recorded in the status only when the write succeeded.
+  const published = await publishState(run, evaluated.status);
   const saved = await settle(
     deps.store.saveCycle({
       orgId: run.org.id,
       usage: merged.value.changed,
       snapshot: evaluated.snapshot,
-      status: evaluated.status,
+      status: published.status,
     }),
   );
   if (!saved.ok) return fail(run, saved.reason, [], 'saving the snapshot failed');
@@ -206,7 +212,8 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
 
   return finish(run, {
-    evaluated,
+    evaluated: { ...evaluated, status: published.status },
+    stateError: published.error,
     notifications: delivered.value,
     usageDaysWritten: merged.value.changed.length,
     writeRequests: saved.value.writeRequests,
@@ -360,6 +367,7 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     orgId: run.org.id,
     now: run.now,
     conditions: findings,
+    stops: stopsOf(run.org, overview),
     previous: stored.status,
     historyStart: merged.historyStart,
     balanceEpisode,
@@ -372,14 +380,17 @@ function finish(
   run: Run,
   outcome: {
     readonly evaluated: Evaluated;
+    /** Why the state parameter could not be written (the run then fails, and the next run writes it). */
+    readonly stateError?: string | undefined;
     readonly notifications: readonly NotificationResult[];
     readonly usageDaysWritten: number;
     readonly writeRequests: number;
     readonly backfilled: boolean;
   },
 ): OrgCycleResult {
-  const { evaluated, notifications } = outcome;
-  const failed = notifications.filter((n) => n.outcome === 'failed');
+  const { evaluated, notifications, stateError } = outcome;
+  const failedPublishes = notifications.filter((n) => n.outcome === 'failed');
+  const failed = stateError ? [...failedPublishes, stateError] : failedPublishes;
   emitOrgMetrics(run.metrics, run.org.id, evaluated.snapshot, evaluated.overview);
   run.metrics.emit(
     [{ name: failed.length ? METRIC.cycleFailed : METRIC.cycleSucceeded, value: 1, unit: 'Count' }],
@@ -396,12 +407,14 @@ function finish(
     ...run.base,
     ok: failed.length === 0,
     error:
-      failed.length === 0
-        ? undefined
-        : {
+      failedPublishes.length > 0
+        ? {
             name: 'NotificationDeliveryError',
-            message: `${failed.length} notification(s) could not be published (${failed[0]?.error}); they stay pending and go out on the next run`,
-          },
+            message: `${failedPublishes.length} notification(s) could not be published (${failedPublishes[0]?.error}); they stay pending and go out on the next run`,
+          }
+        : stateError
+          ? { name: 'StateParameterError', message: stateError }
+          : undefined,
     overview: evaluated.overview,
     snapshot: evaluated.snapshot,
     status: evaluated.status,
@@ -409,6 +422,33 @@ function finish(
     usageDaysWritten: outcome.usageDaysWritten,
     writeRequests: outcome.writeRequests,
     backfilled: outcome.backfilled,
+  };
+}
+
+/**
+ * Writes the organization's state parameter when it changed (or its last write is getting old), and returns
+ * the status to store: it records the write only when it succeeded, so a failed write is retried next run.
+ */
+async function publishState(
+  run: Run,
+  status: OrgStatus,
+): Promise<{ readonly status: OrgStatus; readonly error?: string | undefined }> {
+  const publisher = run.deps.statePublisher;
+  const last = status.stateParameter;
+  if (!publisher || !needsStateWrite(status, last, run.now)) return { status };
+  const since = stateSince(status, last);
+  try {
+    await publisher.write(run.org.id, stateParameterValue(status, since, run.now));
+  } catch (error) {
+    const message = `writing the state parameter failed: ${errorText(error)}; the next run writes it`;
+    run.log.error(message, { orgId: run.org.id });
+    return { status, error: message };
+  }
+  return {
+    status: {
+      ...status,
+      stateParameter: { state: status.state, budget: status.stopBudget, since, writtenAt: run.now.toISOString() },
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSecretsManagerClient, SdkSecretValueSource } from '../adapters/sdk-secret-source.ts';
 import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
+import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
 import { parseConfigText } from '../config.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
 
@@ -51,5 +52,7 @@ export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
       },
     }),
   );
-  return { deps: { config, store, notifier }, targets };
+  const prefix = env.STATE_PARAMETER_PREFIX?.trim();
+  const statePublisher = prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
+  return { deps: { config, store, notifier, statePublisher }, targets };
 }
