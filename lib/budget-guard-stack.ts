@@ -29,6 +29,7 @@ import { GuardAlarms } from './alarms.ts';
 import { GuardDashboard } from './dashboard.ts';
 import { GuardFunction } from './guard-function.ts';
 import { guardTimeout, heartbeatWindow, readSchedulePeriod } from './schedule-period.ts';
+import { StateParameters } from './state-parameters.ts';
 
 export interface BudgetGuardStackProps extends StackProps {
   /** The config, already validated by `parseConfig`. */
@@ -81,6 +82,7 @@ export class BudgetGuardStack extends Stack {
   readonly guard: GuardFunction;
   readonly alarms: GuardAlarms;
   readonly dashboard: GuardDashboard;
+  readonly stateParameters: StateParameters;
 
   /** @throws ConfigError when the config cannot be deployed (see `deploymentProblems`). */
   constructor(scope: Construct, id: string, props: BudgetGuardStackProps) {
@@ -208,6 +210,12 @@ export class BudgetGuardStack extends Stack {
       new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topicKey.keyArn] }),
     );
     for (const secret of secrets.values()) secret.grantRead(fn);
+
+    this.stateParameters = new StateParameters(this, 'StateParameters', {
+      writer: this.guard.role,
+      orgIds: config.organizations.map((o) => o.id),
+    });
+    fn.addEnvironment('STATE_PARAMETER_PREFIX', this.stateParameters.prefix);
 
     new Schedule(this, 'Schedule', {
       description: 'Runway Budget Guard: runs one guard cycle',

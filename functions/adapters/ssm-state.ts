@@ -36,11 +36,18 @@ export function encodeStateValue(value: StateParameterValue): string {
   };
   const whole = fitting(value.reasons);
   if (whole !== undefined) return whole;
-  for (let keep = value.reasons.length - 1; keep >= 0; keep--) {
-    const text = fitting([...value.reasons.slice(0, keep), `and ${value.reasons.length - keep} more`]);
-    if (text !== undefined) return text;
+  // The most reasons that fit with an "and N more" line: fewer kept reasons always fit, so search for it.
+  const cut = (keep: number) =>
+    fitting([...value.reasons.slice(0, keep), `and ${value.reasons.length - keep} more`]);
+  let low = 0;
+  let high = value.reasons.length - 1;
+  if (cut(low) === undefined) return JSON.stringify({ ...value, reasons: [] });
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (cut(mid) === undefined) high = mid - 1;
+    else low = mid;
   }
-  return JSON.stringify({ ...value, reasons: [] });
+  return cut(low) ?? JSON.stringify({ ...value, reasons: [] });
 }
 
 /** The parameter does not hold the state JSON the guard writes. */

@@ -116,3 +116,24 @@ export function nowOption() {
 export function jsonOption() {
   return new Option('--json', 'print the whole result as one JSON object');
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Reads a duration such as `90s`, `45m`, `2h` or `1.5d` into milliseconds (`--max-age`).
+ * @throws UsageError naming the value when it is not a positive number followed by s, m, h or d.
+ */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ''] ?? Number.NaN) : Number.NaN;
+  if (!(ms > 0) || !Number.isFinite(ms)) {
+    throw new UsageError(`--max-age must be a duration such as 90m, 2h or 1d (got "${text}")`);
+  }
+  return ms;
+}

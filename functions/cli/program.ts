@@ -9,6 +9,7 @@ import { HISTORY_FORMATS, HISTORY_GROUPINGS } from '../domain/history.ts';
 import { startDemoSimulator } from '../simulator/demo.ts';
 import { type BackfillIo, runBackfill } from './backfill.ts';
 import { runCheck } from './check.ts';
+import { runGate } from './gate.ts';
 import { runHistory } from './history.ts';
 import {
   configOption,
@@ -17,6 +18,7 @@ import {
   nowOption,
   orgOption,
   parseDays,
+  parseDuration,
   parsePort,
 } from './options.ts';
 import { runStatus } from './status.ts';
@@ -144,6 +146,40 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
         demo: o.demo === true,
       };
       exit(await runStatus(options, io));
+    });
+
+  program
+    .command('gate')
+    .summary("exit 1 when an organization's state is stop, missing or too old (for pipelines)")
+    .description(
+      "For a pipeline to run before it submits Runway work: exits 0 unless the organization's state is stop (a budget past its stopAt), missing, or older than --max-age, and prints why. Reads the table (TABLE_NAME) or the local store, or with --from-parameter the SSM parameter under STATE_PARAMETER_PREFIX. Runway itself keeps accepting tasks: only callers that check the gate are stopped.",
+    )
+    .addOption(orgOption('the organization to check').makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--max-age <duration>',
+        'oldest state to trust, e.g. 90m, 2h, 1d (default: two schedule periods; plus 6h with --from-parameter)',
+      ).argParser(parseDuration),
+    )
+    .option(
+      '--from-parameter',
+      'read the SSM state parameter instead of the table (a role that may read only that)',
+    )
+    .addOption(configOption())
+    .addOption(nowOption())
+    .addOption(jsonOption())
+    .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
+    .action(async (o) => {
+      const options = {
+        configPath: o.config,
+        orgId: o.org,
+        now: o.now,
+        maxAgeMs: o.maxAge,
+        fromParameter: o.fromParameter === true,
+        json: o.json === true,
+        demo: o.demo === true,
+      };
+      exit(await runGate(options, io));
     });
 
   program

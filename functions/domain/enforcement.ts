@@ -75,7 +75,9 @@ export function needsStateWrite(
 
 /** Whether `status` has the state and stopping budget `last` recorded. */
 function sameState(status: OrgStatus, last: StateParameterRecord | undefined): last is StateParameterRecord {
-  return last !== undefined && last.state === status.state && (last.budget ?? undefined) === status.stopBudget;
+  return (
+    last !== undefined && last.state === status.state && (last.budget ?? undefined) === status.stopBudget
+  );
 }
 
 /** When the current state began: unchanged since `last`, or now. */
@@ -85,19 +87,30 @@ export function stateSince(status: OrgStatus, last: StateParameterRecord | undef
 
 export type GateVerdict =
   | { readonly go: true; readonly state: StatusState; readonly reasons: readonly string[] }
-  | { readonly go: false; readonly why: string; readonly state?: StatusState; readonly reasons: readonly string[] };
+  | {
+      readonly go: false;
+      readonly why: string;
+      readonly state?: StatusState;
+      readonly reasons: readonly string[];
+    };
 
 /**
  * The gate: go unless the state is `stop`, there is no state, or it is older than `maxAgeMs` (measured from
  * `checkedAt`, the last time the guard confirmed it).
  */
 export function gateVerdict(
-  found: { readonly state: StatusState; readonly reasons: readonly string[]; readonly checkedAt: string } | undefined,
+  found:
+    | { readonly state: StatusState; readonly reasons: readonly string[]; readonly checkedAt: string }
+    | undefined,
   now: Date,
   maxAgeMs: number,
 ): GateVerdict {
   if (!found) {
-    return { go: false, why: 'no state is stored for this organization: the guard has not run for it yet', reasons: [] };
+    return {
+      go: false,
+      why: 'no state is stored for this organization: the guard has not run for it yet',
+      reasons: [],
+    };
   }
   const ageMs = now.getTime() - Date.parse(found.checkedAt);
   if (!(ageMs <= maxAgeMs)) {
@@ -109,7 +122,12 @@ export function gateVerdict(
     };
   }
   if (found.state === 'stop') {
-    return { go: false, why: 'the state is stop: a budget is past its stop line', state: found.state, reasons: found.reasons };
+    return {
+      go: false,
+      why: 'the state is stop: a budget is past its stop line',
+      state: found.state,
+      reasons: found.reasons,
+    };
   }
   return { go: true, state: found.state, reasons: found.reasons };
 }

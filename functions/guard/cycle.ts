@@ -21,10 +21,10 @@ import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
 import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
 import { buildSnapshot, buildStatus, changedDays, cycleWindow } from '../domain/cycle-state.ts';
 import { addDays, utcDate } from '../domain/dates.ts';
+import { needsStateWrite, stateParameterValue, stateSince, stopsOf } from '../domain/enforcement.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
 import type { Overview } from '../domain/overview.ts';
-import { needsStateWrite, stateParameterValue, stateSince, stopsOf } from '../domain/enforcement.ts';
 import type {
   Alert,
   NotifierPort,
@@ -447,7 +447,12 @@ async function publishState(
   return {
     status: {
       ...status,
-      stateParameter: { state: status.state, budget: status.stopBudget, since, writtenAt: run.now.toISOString() },
+      stateParameter: {
+        state: status.state,
+        budget: status.stopBudget,
+        since,
+        writtenAt: run.now.toISOString(),
+      },
     },
   };
 }

@@ -1,0 +1,121 @@
+/**
+ * `budget-guard gate --org ID`: a check a pipeline runs before it submits Runway work. Exit 0 (go) unless the
+ * organization's state is `stop`, is missing, or is older than `--max-age`; it prints why either way.
+ *
+ * 1. Load the config; the organization must be configured.
+ * 2. Read the state: by default from where `status` reads it (the table named by TABLE_NAME, or the local
+ *    store), taking the status item's last update as its age; with `--from-parameter`, from the SSM parameter
+ *    under STATE_PARAMETER_PREFIX (for a pipeline role that may read only that), taking its `refreshedAt`.
+ * 3. Decide with `gateVerdict`. The default `--max-age` is two schedule periods (the heartbeat alarm's window);
+ *    with `--from-parameter` it adds the parameter's refresh interval, since an unchanged state is rewritten
+ *    only every few hours.
+ *
+ * Runway keeps accepting tasks whatever this says: only callers that check the gate are stopped.
+ */
+import { SsmStateParameters } from '../adapters/ssm-state.ts';
+import { formatDuration, gateVerdict, STATE_REFRESH_MS } from '../domain/enforcement.ts';
+import type { StatusState } from '../domain/types.ts';
+import { heartbeatWindowSeconds, readScheduleInterval } from '../schedule.ts';
+import type { Io } from './check.ts';
+import { chooseOrganization } from './history.ts';
+import { loadConfig, openStatePublisher, openStore, UsageError } from './wiring.ts';
+
+export interface GateOptions {
+  readonly configPath?: string | undefined;
+  readonly orgId: string;
+  readonly now?: Date | undefined;
+  /** Milliseconds; default two schedule periods (plus the parameter refresh interval with `fromParameter`). */
+  readonly maxAgeMs?: number | undefined;
+  readonly fromParameter: boolean;
+  readonly json: boolean;
+  readonly demo: boolean;
+}
+
+interface FoundState {
+  readonly state: StatusState;
+  readonly reasons: readonly string[];
+  readonly checkedAt: string;
+  readonly since?: string | undefined;
+  readonly budget?: string | null | undefined;
+}
+
+/** Returns 0 (go) or 1 (hold); throws UsageError/ConfigError (exit 2). */
+export async function runGate(options: GateOptions, io: Io): Promise<number> {
+  const now = options.now ?? new Date();
+  const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
+  const { config } = await loadConfig({
+    configPath: options.configPath,
+    env: io.env,
+    cwd: io.cwd,
+    demo,
+    now,
+  });
+  const org = chooseOrganization(config, options.orgId);
+  const interval = readScheduleInterval(config.schedule).seconds;
+  const window = heartbeatWindowSeconds(interval);
+  const defaultMaxAgeMs =
+    window.periodSeconds * window.evaluationPeriods * 1000 + (options.fromParameter ? STATE_REFRESH_MS : 0);
+  const maxAgeMs = options.maxAgeMs ?? defaultMaxAgeMs;
+
+  let found: FoundState | undefined;
+  let source: string;
+  if (options.fromParameter) {
+    const parameters = openStatePublisher(io.env);
+    if (!(parameters instanceof SsmStateParameters)) {
+      throw new UsageError(
+        '--from-parameter reads the SSM parameter under STATE_PARAMETER_PREFIX (the stack output StateParameterPrefix); set it',
+      );
+    }
+    const value = await parameters.read(org.id);
+    source = `SSM parameter ${io.env.STATE_PARAMETER_PREFIX?.trim()}${org.id}`;
+    found = value && {
+      state: value.state,
+      reasons: value.reasons,
+      checkedAt: value.refreshedAt,
+      since: value.updatedAt,
+      budget: value.budget,
+    };
+  } else {
+    const store = await openStore(io.env, io.cwd);
+    try {
+      const status = await store.store.getStatus(org.id);
+      source = store.description;
+      found = status && {
+        state: status.state,
+        reasons: status.reasons,
+        checkedAt: status.updatedAt,
+        since: status.stateParameter?.since,
+        budget: status.stopBudget ?? null,
+      };
+    } finally {
+      await store.close();
+    }
+  }
+
+  const verdict = gateVerdict(found, now, maxAgeMs);
+  if (options.json) {
+    io.stdout(
+      `${JSON.stringify({
+        org: org.id,
+        go: verdict.go,
+        why: verdict.go ? null : verdict.why,
+        state: found?.state ?? null,
+        reasons: found?.reasons ?? [],
+        checkedAt: found?.checkedAt ?? null,
+        budget: found?.budget ?? null,
+        maxAgeMs,
+        source,
+      })}\n`,
+    );
+  } else {
+    const lines = [
+      verdict.go
+        ? `GO: ${org.name} (${org.id}) is ${verdict.state}, checked ${found?.checkedAt} (within ${formatDuration(maxAgeMs)}).`
+        : `HOLD: ${org.name} (${org.id}): ${verdict.why}.`,
+      ...(found?.reasons ?? []).map((r) => `  - ${r}`),
+      `State read from ${source}. Runway itself keeps accepting tasks: this gate stops only callers that check it.`,
+    ];
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  return verdict.go ? 0 : 1;
+}
