@@ -8,6 +8,7 @@ import { createDocumentClient, DynamoStore, ensureTable } from '../adapters/dyna
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
+import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { type Config, parseConfig, parseConfigText, parseJsonDocument } from '../config.ts';
 import { LOCAL_STATE_DIR } from '../contract.ts';
@@ -28,6 +29,8 @@ export interface Env {
   readonly RUNWAYML_BASE_URL?: string | undefined;
   readonly TABLE_NAME?: string | undefined;
   readonly TOPIC_ARN?: string | undefined;
+  /** One SNS topic per entry of the config's `chat` list, comma-separated, in order. */
+  readonly CHAT_TOPIC_ARNS?: string | undefined;
   readonly BUDGET_GUARD_CONFIG?: string | undefined;
 }
 
@@ -133,17 +136,34 @@ export async function openStore(
   };
 }
 
-/** The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). */
+/**
+ * The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). With CHAT_TOPIC_ARNS (and the
+ * config's `chat` list) the chat cards also go to the matching channels' topics.
+ * @throws UsageError when CHAT_TOPIC_ARNS does not match the config's chat channels.
+ */
 export function openNotifier(
   env: Env,
   cwd: string,
   write: (text: string) => void,
+  config?: Config,
 ): { notifier: NotifierPort; description: string } & Closer {
   if (env.TOPIC_ARN) {
+    let targets: ReturnType<typeof chatTargetsFrom>;
+    try {
+      targets = chatTargetsFrom(env.CHAT_TOPIC_ARNS, config?.chat ?? []);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const client = createSnsClient();
+    const main = new SnsNotifier({ client, topicArn: env.TOPIC_ARN });
+    if (targets.length === 0) {
+      return { notifier: main, description: `SNS topic ${env.TOPIC_ARN}`, close: async () => client.destroy() };
+    }
     return {
-      notifier: new SnsNotifier({ client, topicArn: env.TOPIC_ARN }),
-      description: `SNS topic ${env.TOPIC_ARN}`,
+      notifier: new FanoutNotifier({ main, chat: new SnsChatPublisher(client), targets }),
+      description: `SNS topic ${env.TOPIC_ARN} and ${targets.length} chat channel topic(s) (${targets
+        .map((t) => t.label)
+        .join(', ')})`,
       close: async () => client.destroy(),
     };
   }
