@@ -129,8 +129,7 @@ const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  * A Teams channel id as Teams shows it (`19:…@thread.tacv2`) or URL-encoded as AWS Chatbot stores it
  * (`19%3A…%40thread.tacv2`); `teamsChannelIdForChatbot` turns the first into the second.
  */
-const TEAMS_CHANNEL_ID =
-  /^19(:|%3[aA])[A-Za-z0-9_=+/.,-]{1,200}(@|%40)thread\.(tacv2|skype)$/;
+const TEAMS_CHANNEL_ID = /^19(:|%3[aA])[A-Za-z0-9_=+/.,-]{1,200}(@|%40)thread\.(tacv2|skype)$/;
 
 const slackChannelSchema = z.strictObject({
   workspaceId: z.string().check(
@@ -153,9 +152,9 @@ const teamsChannelSchema = z.strictObject({
       error: 'a Microsoft Teams tenant id is a GUID, e.g. "0e7a4b1c-2d3f-4a5b-8c9d-0e1f2a3b4c5d"',
     }),
   ),
-  teamId: z.string().check(
-    z.regex(GUID, { error: 'a Microsoft Teams team id is a GUID (the groupId in the team\'s link)' }),
-  ),
+  teamId: z
+    .string()
+    .check(z.regex(GUID, { error: "a Microsoft Teams team id is a GUID (the groupId in the team's link)" })),
   channelId: z.string().check(
     z.regex(TEAMS_CHANNEL_ID, {
       error:

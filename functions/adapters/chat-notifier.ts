@@ -84,7 +84,11 @@ export class SnsChatPublisher implements ChatPublisher {
         0,
       );
     if (bytes > SNS_MAX_MESSAGE_BYTES) {
-      throw new SnsPublishError(topicArn, message.subject, `The chat card is ${bytes} bytes; SNS takes at most ${SNS_MAX_MESSAGE_BYTES}`);
+      throw new SnsPublishError(
+        topicArn,
+        message.subject,
+        `The chat card is ${bytes} bytes; SNS takes at most ${SNS_MAX_MESSAGE_BYTES}`,
+      );
     }
     let messageId: string | undefined;
     try {
@@ -101,7 +105,11 @@ export class SnsChatPublisher implements ChatPublisher {
       );
     }
     if (!messageId) {
-      throw new SnsPublishError(topicArn, message.subject, `SNS Publish to ${topicArn} returned no MessageId`);
+      throw new SnsPublishError(
+        topicArn,
+        message.subject,
+        `SNS Publish to ${topicArn} returned no MessageId`,
+      );
     }
     return messageId;
   }
@@ -112,10 +120,7 @@ export class SnsChatPublisher implements ChatPublisher {
  * that order (the stack sets it). Pairs each with its channel's filters.
  * @throws Error when the count does not match the config.
  */
-export function chatTargetsFrom(
-  value: string | undefined,
-  channels: readonly ChatChannel[],
-): ChatTarget[] {
+export function chatTargetsFrom(value: string | undefined, channels: readonly ChatChannel[]): ChatTarget[] {
   const arns = (value ?? '')
     .split(',')
     .map((arn) => arn.trim())

@@ -4,11 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore, ensureTable } from '../adapters/dynamo-store.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
-import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { type Config, parseConfig, parseConfigText, parseJsonDocument } from '../config.ts';
 import { LOCAL_STATE_DIR } from '../contract.ts';
@@ -157,7 +157,11 @@ export function openNotifier(
     const client = createSnsClient();
     const main = new SnsNotifier({ client, topicArn: env.TOPIC_ARN });
     if (targets.length === 0) {
-      return { notifier: main, description: `SNS topic ${env.TOPIC_ARN}`, close: async () => client.destroy() };
+      return {
+        notifier: main,
+        description: `SNS topic ${env.TOPIC_ARN}`,
+        close: async () => client.destroy(),
+      };
     }
     return {
       notifier: new FanoutNotifier({ main, chat: new SnsChatPublisher(client), targets }),

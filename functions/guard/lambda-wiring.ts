@@ -2,11 +2,12 @@
  * The Lambda's adapters, built once per container from the environment the stack sets: TABLE_NAME,
  * TOPIC_ARN, CHAT_TOPIC_ARNS, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
  */
+
+import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
 import { SecretsManagerHttp } from '../adapters/secrets-manager.ts';
-import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { parseConfigText } from '../config.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
