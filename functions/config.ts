@@ -126,6 +126,75 @@ const subscriptionSchema = z.strictObject({
   severities: z.optional(z.array(z.enum(SEVERITIES)).check(z.minLength(1))),
 });
 
+// ---------------------------------------------------------------------------------------------------------
+// Chat channels (Slack and Microsoft Teams through AWS Chatbot)
+
+/** Slack workspace (team) ids start with T; AWS Chatbot accepts `[0-9A-Z]` only. */
+const SLACK_WORKSPACE_ID = /^T[0-9A-Z]{2,254}$/;
+/** Public channels start with C, private ones with G (older) or C; AWS Chatbot accepts `[A-Za-z0-9]` only. */
+const SLACK_CHANNEL_ID = /^[CG][0-9A-Z]{2,254}$/;
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/**
+ * A Teams channel id as Teams shows it (`19:…@thread.tacv2`) or URL-encoded as AWS Chatbot stores it
+ * (`19%3A…%40thread.tacv2`); `teamsChannelIdForChatbot` turns the first into the second.
+ */
+const TEAMS_CHANNEL_ID = /^19(:|%3[aA])[A-Za-z0-9_=+/.,-]{1,200}(@|%40)thread\.(tacv2|skype)$/;
+
+const slackChannelSchema = z.strictObject({
+  workspaceId: z.string().check(
+    z.regex(SLACK_WORKSPACE_ID, {
+      error:
+        'a Slack workspace id starts with T and has only capital letters and digits, e.g. "T0123ABCD" (AWS Chatbot console → the authorized Slack client → Workspace ID)',
+    }),
+  ),
+  channelId: z.string().check(
+    z.regex(SLACK_CHANNEL_ID, {
+      error:
+        'a Slack channel id starts with C (or G for an older private channel) and has only capital letters and digits, e.g. "C0456EFGH" (the end of the channel\'s "Copy link" URL); not a channel name',
+    }),
+  ),
+});
+
+const teamsChannelSchema = z.strictObject({
+  tenantId: z.string().check(
+    z.regex(GUID, {
+      error: 'a Microsoft Teams tenant id is a GUID, e.g. "0e7a4b1c-2d3f-4a5b-8c9d-0e1f2a3b4c5d"',
+    }),
+  ),
+  teamId: z
+    .string()
+    .check(z.regex(GUID, { error: "a Microsoft Teams team id is a GUID (the groupId in the team's link)" })),
+  channelId: z.string().check(
+    z.regex(TEAMS_CHANNEL_ID, {
+      error:
+        'a Microsoft Teams channel id looks like "19:abc123…@thread.tacv2" (from the channel\'s "Get link to channel", decoded) or its URL-encoded form "19%3Aabc123…%40thread.tacv2"',
+    }),
+  ),
+});
+
+const chatChannelSchema = z
+  .strictObject({
+    slack: z.optional(slackChannelSchema),
+    teams: z.optional(teamsChannelSchema),
+    /** Default: every kind. */
+    kinds: z.optional(
+      z
+        .array(z.enum(ALERT_KINDS, { error: `kinds are ${ALERT_KINDS.join(', ')}` }))
+        .check(z.minLength(1, { error: 'omit kinds to receive every kind, or list at least one' })),
+    ),
+    severities: z.optional(z.array(z.enum(SEVERITIES)).check(z.minLength(1))),
+  })
+  .check(
+    z.refine((c) => (c.slack === undefined) !== (c.teams === undefined), {
+      error: 'a chat channel takes exactly one of "slack" or "teams"',
+    }),
+  );
+
+/** The channel id AWS Chatbot's Teams configuration expects: URL-encoded (`19%3A…%40thread.tacv2`). */
+export function teamsChannelIdForChatbot(channelId: string): string {
+  return channelId.replace(':', '%3A').replace('@', '%40');
+}
+
 export const configSchema = z
   .strictObject({
     organizations: z
@@ -154,6 +223,7 @@ export const configSchema = z
       { multiple: 3, floorCredits: 1000 },
     ),
     subscriptions: z._default(z.array(subscriptionSchema), []),
+    chat: z._default(z.array(chatChannelSchema), []),
   })
   .check(
     z.refine((c) => idsUnique(c.organizations), {
@@ -168,6 +238,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type OrganizationConfig = Config['organizations'][number];
 export type BudgetConfig = OrganizationConfig['budgets'][number];
 export type Subscription = Config['subscriptions'][number];
+export type ChatChannel = Config['chat'][number];
 
 /** Thrown when configuration does not match the schema; `problems` has one line per issue. */
 export class ConfigError extends Error {

@@ -7,6 +7,7 @@ import {
   Aws,
   CfnOutput,
   Duration,
+  Fn,
   RemovalPolicy,
   SecretValue,
   Stack,
@@ -26,6 +27,7 @@ import type { Construct } from 'constructs';
 import { type Config, ConfigError, type Subscription } from '../functions/config.ts';
 import { API_KEY_PLACEHOLDER } from '../functions/contract.ts';
 import { GuardAlarms } from './alarms.ts';
+import { ChatChannels } from './chat-channels.ts';
 import { GuardDashboard } from './dashboard.ts';
 import { GuardFunction } from './guard-function.ts';
 import { guardTimeout, heartbeatWindow, readSchedulePeriod } from './schedule-period.ts';
@@ -83,6 +85,7 @@ export class BudgetGuardStack extends Stack {
   readonly alarms: GuardAlarms;
   readonly dashboard: GuardDashboard;
   readonly stateParameters: StateParameters;
+  readonly chat: ChatChannels;
 
   /** @throws ConfigError when the config cannot be deployed (see `deploymentProblems`). */
   constructor(scope: Construct, id: string, props: BudgetGuardStackProps) {
@@ -216,6 +219,25 @@ export class BudgetGuardStack extends Stack {
       orgIds: config.organizations.map((o) => o.id),
     });
     fn.addEnvironment('STATE_PARAMETER_PREFIX', this.stateParameters.prefix);
+    // Slack and Teams through AWS Chatbot: one topic per chat channel (see lib/chat-channels.ts).
+    this.chat = new ChatChannels(this, 'Chat', { channels: config.chat, topicKey });
+    this.chat.grantPublish(fn);
+    if (this.chat.topics.length > 0) {
+      fn.addEnvironment(
+        'CHAT_TOPIC_ARNS',
+        Fn.join(
+          ',',
+          this.chat.topics.map((t) => t.topicArn),
+        ),
+      );
+      new CfnOutput(this, 'ChatTopicArns', {
+        description: 'One SNS topic per chat channel, in config order: CHAT_TOPIC_ARNS for the CLI',
+        value: Fn.join(
+          ',',
+          this.chat.topics.map((t) => t.topicArn),
+        ),
+      });
+    }
 
     new Schedule(this, 'Schedule', {
       description: 'Runway Budget Guard: runs one guard cycle',

@@ -274,7 +274,7 @@ export class DynamoStore implements StorePort {
           TableName: this.tableName,
           Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
           UpdateExpression:
-            'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message',
+            'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message, delivered',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
@@ -289,6 +289,32 @@ export class DynamoStore implements StorePort {
         throw new AlertNotClaimedError(input.orgId, input.key, { cause: error });
       }
       throw error;
+    }
+  }
+
+  /**
+   * Adds `destinations` to a pending alert's `delivered` string set, so its retry skips them. Does nothing when
+   * the item is no longer pending (another run finished it).
+   */
+  async recordDelivered(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly destinations: readonly string[];
+  }): Promise<void> {
+    if (input.destinations.length === 0) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
+          UpdateExpression: 'ADD delivered :destinations',
+          ConditionExpression: '#state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':destinations': new Set(input.destinations), ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -345,7 +371,12 @@ export class DynamoStore implements StorePort {
         typeof item.leaseUntil === 'number' &&
         item.leaseUntil < now.getTime()
       ) {
-        pending.push({ key, message: item.message as Message });
+        const delivered = item.delivered instanceof Set ? [...(item.delivered as Set<string>)] : [];
+        pending.push(
+          delivered.length > 0
+            ? { key, message: item.message as Message, delivered }
+            : { key, message: item.message as Message },
+        );
       }
     }
     this.ledgerSeen.set(orgId, { keys, sent });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { type ChatCard, chatCardOf } from '../domain/alerts/chat.ts';
 import type { Message, NotifierPort } from '../domain/types.ts';
 
 export interface OutboxNotifierOptions {
@@ -25,6 +26,8 @@ export interface OutboxEntry {
   readonly attributes: Message['attributes'];
   readonly text: string;
   readonly json: Message['json'];
+  /** What a Slack or Teams channel would receive through AWS Chatbot. */
+  readonly chat: ChatCard;
 }
 
 export class OutboxNotifier implements NotifierPort {
@@ -52,6 +55,7 @@ export class OutboxNotifier implements NotifierPort {
       attributes: message.attributes,
       text: message.text,
       json: message.json,
+      chat: chatCardOf(message),
     };
     await mkdir(dirname(this.#outboxPath), { recursive: true });
     await appendFile(this.#outboxPath, `${JSON.stringify(entry)}\n`, 'utf8');

@@ -29,7 +29,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
   try {
     const store = await openStore(io.env, io.cwd);
     closers.push(store);
-    const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text));
+    const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), config);
     closers.push(notifier);
     const run = await runGuard(runway.targets, {
       config,

@@ -7,7 +7,8 @@
  *    one sample at each severity a subscription filters on (its usual shape when nobody filters).
  * 3. Render each sample with `test: true` ("[TEST]" subject prefix, a test banner, `"test": true` in the JSON
  *    body) and the real `kind`/`severity`/`org`/`rule` attributes, so filter policies route it like a real one.
- * 4. Publish through SNS when TOPIC_ARN is set, otherwise to the local outbox. The alert ledger is never
+ * 4. Publish through SNS when TOPIC_ARN is set (and the chat card to each matching chat channel's topic when
+ *    CHAT_TOPIC_ARNS is set), otherwise to the local outbox, which records the chat card too. The alert ledger is never
  *    touched: a test cannot suppress or fake a real alert.
  * 5. Print what was sent. Exit 0, or 1 when any publish failed (the others are still sent).
  */
@@ -33,10 +34,19 @@ export interface TestAlertOptions {
 
 /** The samples to send: per kind, one per severity some subscription asks for (its usual shape otherwise). */
 export function chooseSamples(config: Config, kind?: AlertKind): { samples: Sample[]; notes: string[] } {
+  // Email subscriptions and chat channels alike; a chat channel without `kinds` takes every kind.
+  const receivers = [
+    ...config.subscriptions.map((s) => ({ name: s.email, kinds: s.kinds, severities: s.severities })),
+    ...config.chat.map((c) => ({
+      name: c.slack ? `Slack channel ${c.slack.channelId}` : `Teams channel ${c.teams?.channelId}`,
+      kinds: c.kinds ?? [...ALERT_KINDS],
+      severities: c.severities,
+    })),
+  ];
   const kinds = kind
     ? [kind]
-    : config.subscriptions.length > 0
-      ? ALERT_KINDS.filter((k) => config.subscriptions.some((s) => s.kinds.includes(k)))
+    : receivers.length > 0
+      ? ALERT_KINDS.filter((k) => receivers.some((s) => s.kinds.includes(k)))
       : [...ALERT_KINDS];
   const samples: Sample[] = [];
   const notes: string[] = [];
@@ -44,14 +54,14 @@ export function chooseSamples(config: Config, kind?: AlertKind): { samples: Samp
     const ofKind = samplesOf(k);
     const usual = ofKind[0];
     if (!usual) continue;
-    const subscribers = config.subscriptions.filter((s) => s.kinds.includes(k));
+    const subscribers = receivers.filter((s) => s.kinds.includes(k));
     const wanted = new Set<Severity>();
     for (const s of subscribers) {
       if (!s.severities) continue;
       const match = ofKind.filter((sample) => s.severities?.includes(sample.severity));
       if (match.length === 0) {
         notes.push(
-          `${s.email} subscribes to ${k} but only at ${s.severities.join('/')}, and ${k} alerts are ${[
+          `${s.name} subscribes to ${k} but only at ${s.severities.join('/')}, and ${k} alerts are ${[
             ...new Set(ofKind.map((x) => x.severity)),
           ].join('/')}: it will never receive one.`,
         );
@@ -92,7 +102,7 @@ export async function runTestAlert(options: TestAlertOptions, io: Io): Promise<n
   }
   const { samples, notes } = chooseSamples(config, kind);
   const printed: string[] = [];
-  const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text));
+  const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), config);
   const lines: string[] = [];
   let failed = 0;
   try {
@@ -122,8 +132,8 @@ export async function runTestAlert(options: TestAlertOptions, io: Io): Promise<n
   }
   const scope = kind
     ? `kind ${kind}`
-    : config.subscriptions.length > 0
-      ? 'every kind the subscriptions in the config list'
+    : config.subscriptions.length + config.chat.length > 0
+      ? 'every kind the subscriptions and chat channels in the config list'
       : 'every kind (the config lists no subscriptions)';
   io.stdout(
     [

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore, ensureTable } from '../adapters/dynamo-store.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
@@ -29,6 +30,8 @@ export interface Env {
   readonly RUNWAYML_BASE_URL?: string | undefined;
   readonly TABLE_NAME?: string | undefined;
   readonly TOPIC_ARN?: string | undefined;
+  /** One SNS topic per entry of the config's `chat` list, comma-separated, in order. */
+  readonly CHAT_TOPIC_ARNS?: string | undefined;
   readonly BUDGET_GUARD_CONFIG?: string | undefined;
   /** Where organization states are published as SSM parameters (`/<stack>/state/`); unset: not published. */
   readonly STATE_PARAMETER_PREFIX?: string | undefined;
@@ -142,17 +145,38 @@ export function openStatePublisher(env: Env): SsmStateParameters | undefined {
   return prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
 }
 
-/** The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). */
+/**
+ * The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). With CHAT_TOPIC_ARNS (and the
+ * config's `chat` list) the chat cards also go to the matching channels' topics.
+ * @throws UsageError when CHAT_TOPIC_ARNS does not match the config's chat channels.
+ */
 export function openNotifier(
   env: Env,
   cwd: string,
   write: (text: string) => void,
+  config?: Config,
 ): { notifier: NotifierPort; description: string } & Closer {
   if (env.TOPIC_ARN) {
+    let targets: ReturnType<typeof chatTargetsFrom>;
+    try {
+      targets = chatTargetsFrom(env.CHAT_TOPIC_ARNS, config?.chat ?? []);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const client = createSnsClient();
+    const main = new SnsNotifier({ client, topicArn: env.TOPIC_ARN });
+    if (targets.length === 0) {
+      return {
+        notifier: main,
+        description: `SNS topic ${env.TOPIC_ARN}`,
+        close: async () => client.destroy(),
+      };
+    }
     return {
-      notifier: new SnsNotifier({ client, topicArn: env.TOPIC_ARN }),
-      description: `SNS topic ${env.TOPIC_ARN}`,
+      notifier: new FanoutNotifier({ main, chat: new SnsChatPublisher(client), targets }),
+      description: `SNS topic ${env.TOPIC_ARN} and ${targets.length} chat channel topic(s) (${targets
+        .map((t) => t.label)
+        .join(', ')})`,
       close: async () => client.destroy(),
     };
   }

@@ -3,6 +3,7 @@
  * Dates are UTC calendar days written `YYYY-MM-DD`; amounts are Runway credits (net, may be negative).
  */
 import type { AlertKind, Severity } from '../config.ts';
+import type { ChatCard } from './alerts/chat.ts';
 
 /** Limits and today's use of one model, as Runway reports them. `null` limits mean unlimited. */
 export interface ModelState {
@@ -102,6 +103,8 @@ export interface Message {
   readonly text: string;
   /** Every figure, for machine subscribers (sent as the JSON body). */
   readonly json: Readonly<Record<string, unknown>>;
+  /** The card for Slack and Teams (AWS Chatbot's custom-notification format). Absent in older stored messages. */
+  readonly chat?: ChatCard | undefined;
   readonly attributes: {
     readonly kind: AlertKind;
     readonly severity: Severity;
@@ -150,6 +153,8 @@ export type ClaimResult = 'claimed' | 'sent' | 'leased';
 export interface PendingAlert {
   readonly key: string;
   readonly message: Message;
+  /** Destinations an earlier, partly failed run already delivered it to (see `PartialDeliveryError`). */
+  readonly delivered?: readonly string[] | undefined;
 }
 
 /**
@@ -220,11 +225,42 @@ export interface StorePort {
   listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
   /** Every ledger item of the organization that is not `sent`, whatever its lease, in key order. */
   listLedger(orgId: string): Promise<LedgerEntry[]>;
+  /**
+   * Records, on a claimed alert that stays `pending`, the destinations it already reached, so the retry skips
+   * them. Optional: a store without it re-sends to every destination on retry (at least once).
+   */
+  recordDelivered?(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly destinations: readonly string[];
+  }): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** Destinations that already have this message (from an earlier, partly failed run): not sent again. */
+  readonly skip?: readonly string[] | undefined;
 }
 
 /** Publishes a message; returns the transport's message id. */
 export interface NotifierPort {
-  publish(message: Message): Promise<string>;
+  publish(message: Message, options?: PublishOptions): Promise<string>;
+}
+
+/**
+ * A message that needs several publishes (the alerts topic and chat channels) reached some destinations and
+ * failed at others. The alert stays pending; `delivered` are skipped when it is retried.
+ */
+export class PartialDeliveryError extends Error {
+  override name = 'PartialDeliveryError';
+  constructor(
+    /** Destination → transport message id, for those that succeeded in this attempt. */
+    readonly delivered: ReadonlyMap<string, string>,
+    /** Destination → the error, for those that failed. */
+    readonly failures: ReadonlyMap<string, unknown>,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The state a pipeline reads (an SSM parameter per organization), written when it changes. */

@@ -5,6 +5,9 @@
  * 2. Publish what this run claimed; on success mark the item `sent` with the transport's message id.
  * 3. A publish that fails leaves the item `pending`; the next run sends it.
  * 4. Lower thresholds crossed in the same run are recorded as covered (`sent`, no message).
+ * 5. An alert that needs several publishes (the alerts topic and chat channels) is marked `sent` only when all
+ *    succeeded. When some failed, the ones that succeeded are recorded on the pending item and the retry
+ *    skips them; only a crash between a publish and that record makes a destination receive it twice.
  */
 
 import {
@@ -12,6 +15,7 @@ import {
   alertKey,
   type Message,
   type NotifierPort,
+  PartialDeliveryError,
   type PendingAlert,
   type StorePort,
 } from '../domain/types.ts';
@@ -60,19 +64,35 @@ export async function deliver(
   const { store, wall, log } = deps;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const expiresAt = new Date(wall().getTime() + LEDGER_TTL_DAYS * 86_400_000);
-  const items = new Map<string, { message: Message; kind: string; severity: string; redelivery: boolean }>();
+  const items = new Map<
+    string,
+    {
+      message: Message;
+      kind: string;
+      severity: string;
+      redelivery: boolean;
+      delivered: readonly string[];
+    }
+  >();
   for (const p of pending) {
     items.set(p.key, {
       message: p.message,
       kind: p.message.attributes.kind,
       severity: p.message.attributes.severity,
       redelivery: true,
+      delivered: p.delivered ?? [],
     });
   }
   for (const a of alerts) {
     const key = alertKey(a);
-    const wasPending = items.has(key);
-    items.set(key, { message: a.message, kind: a.kind, severity: a.severity, redelivery: wasPending });
+    const earlier = items.get(key);
+    items.set(key, {
+      message: a.message,
+      kind: a.kind,
+      severity: a.severity,
+      redelivery: earlier !== undefined,
+      delivered: earlier?.delivered ?? [],
+    });
   }
   const covered = alerts.flatMap((a) =>
     a.covers.map((level) => ({ key: alertKey({ ...a, level }), coveredBy: alertKey(a) })),
@@ -107,8 +127,23 @@ export async function deliver(
       if (claim === 'leased') return { ...common, outcome: 'in-flight' };
       let messageId: string;
       try {
-        messageId = await deps.notifier.publish(item.message);
+        messageId = await deps.notifier.publish(
+          item.message,
+          item.delivered.length > 0 ? { skip: item.delivered } : undefined,
+        );
       } catch (error) {
+        if (error instanceof PartialDeliveryError && error.delivered.size > 0) {
+          // The claim rewrote the item, so record everything reached so far, not only this attempt's.
+          const destinations = [...new Set([...item.delivered, ...error.delivered.keys()])];
+          await store.recordDelivered?.({ orgId, key, destinations });
+          log.error('a notification reached some destinations only; the rest are retried next run', {
+            orgId,
+            key,
+            delivered: destinations,
+            error: errorMessage(error),
+          });
+          return { ...common, outcome: 'failed', error: errorMessage(error) };
+        }
         log.error('publishing a notification failed; it stays pending for the next run', {
           orgId,
           key,

@@ -1,7 +1,9 @@
 /**
  * The Lambda's adapters, built once per container from the environment the stack sets: TABLE_NAME,
- * TOPIC_ARN, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
+ * TOPIC_ARN, CHAT_TOPIC_ARNS, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
  */
+
+import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSecretsManagerClient, SdkSecretValueSource } from '../adapters/sdk-secret-source.ts';
@@ -26,7 +28,14 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
   const config = parseConfigText(required(env, 'BUDGET_GUARD_CONFIG'), 'BUDGET_GUARD_CONFIG');
   const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
-  const notifier = new SnsNotifier({ client: createSnsClient(), topicArn: required(env, 'TOPIC_ARN') });
+  const snsClient = createSnsClient();
+  const alerts = new SnsNotifier({ client: snsClient, topicArn: required(env, 'TOPIC_ARN') });
+  // CHAT_TOPIC_ARNS: one topic per chat channel of the config, in order; unset when the config has none.
+  const chatTargets = chatTargetsFrom(env.CHAT_TOPIC_ARNS, config.chat);
+  const notifier =
+    chatTargets.length === 0
+      ? alerts
+      : new FanoutNotifier({ main: alerts, chat: new SnsChatPublisher(snsClient), targets: chatTargets });
   const secrets = new SecretKeyReader({
     // Credentials from the SDK's default chain: in Lambda, the function role's, from the environment.
     source: new SdkSecretValueSource({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OutboxEntry, OutboxNotifier } from '../../functions/adapters/outbox-notifier.ts';
+import { chatCardOf } from '../../functions/domain/alerts/chat.ts';
 import type { Message } from '../../functions/domain/types.ts';
 
 const MESSAGE: Message = {
@@ -64,6 +65,18 @@ describe('OutboxNotifier.publish', () => {
       attributes: MESSAGE.attributes,
       text: MESSAGE.text,
       json: MESSAGE.json,
+      chat: chatCardOf(MESSAGE),
+    });
+    // A message without a rendered card (stored before chat existed) still records a valid one.
+    expect(entry.chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: MESSAGE.subject,
+        keywords: ['budget', 'warning', 'studio'],
+      },
+      metadata: { threadId: 'runway-budget-guard/studio/budget/monthly-total/2026-11' },
     });
   });
 

@@ -251,6 +251,7 @@ function sampleFinding(ctx: MessageContext): DigestFinding {
       digest: { hourUtc: 8 },
       anomaly: { multiple: 3, floorCredits: 1000 },
       subscriptions: [],
+      chat: [],
     },
     // The usage history is fixed around SAMPLE_NOW, whatever clock the message is stamped with.
     now: SAMPLE_NOW,

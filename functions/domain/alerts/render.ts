@@ -7,6 +7,7 @@ import { formatInstant } from '../format.ts';
 import { bullet, factLines, wrap } from '../text-layout.ts';
 import type { Message } from '../types.ts';
 import type { Draft, FindingBase, MessageContext } from './alert.ts';
+import { renderChatCard } from './chat.ts';
 
 export const MESSAGE_SCHEMA = 'runway-budget-guard/notification/v1';
 const SUBJECT_MAX = 100;
@@ -66,6 +67,7 @@ export function render(finding: FindingBase, draft: Draft, ctx: MessageContext):
       headline: draft.headline,
       ...draft.data,
     },
+    chat: renderChatCard(finding, draft, ctx, subject),
     attributes: {
       kind: finding.kind as Message['attributes']['kind'],
       severity: finding.severity,
