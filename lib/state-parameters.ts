@@ -50,7 +50,7 @@ export class StateParameters extends Construct {
       "One parameter per configured organization under this stack's own prefix (parameter/<stack>/state/*): the organizations change with the config, and listing every ARN would outgrow IAM's policy size limit for large fleets.";
     for (const policy of [writePolicy, this.readPolicy]) {
       Validations.of(policy).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${this.prefix.slice(1)}*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${this.prefix.slice(1)}*]`,
         reason,
       });
     }

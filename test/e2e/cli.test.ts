@@ -319,7 +319,7 @@ describe('usage from the command line', () => {
       ],
       [
         ['history', '--format', 'xml'],
-        /^budget-guard: .*'xml' is invalid\. Allowed choices are table, csv, json\.\n/,
+        /^budget-guard: .*'xml' is invalid\. Allowed choices are table, csv, json, jsonl\.\n/,
       ],
       [['backfill', '--days', '0'], /^budget-guard: --days must be a whole number from 1 to 90 .*"0"\n$/],
     ];

@@ -196,7 +196,12 @@ describe('guard function', () => {
 
   it('gets the table, the alerts topic and the validated config in its environment', () => {
     const variables = (fn.properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(variables).sort()).toEqual(['BUDGET_GUARD_CONFIG', 'TABLE_NAME', 'TOPIC_ARN']);
+    expect(Object.keys(variables).sort()).toEqual([
+      'BUDGET_GUARD_CONFIG',
+      'STATE_PARAMETER_PREFIX',
+      'TABLE_NAME',
+      'TOPIC_ARN',
+    ]);
     expect(variables.TABLE_NAME).toEqual({ Ref: table.logicalId });
     expect(variables.TOPIC_ARN).toEqual({ Ref: alertsTopicId });
     expect(parseConfigText(variables.BUDGET_GUARD_CONFIG as string, 'env')).toEqual(config);

@@ -12,7 +12,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(true);
   });
 
-  it('acknowledges only secret rotation, with a reason', () => {
+  it("acknowledges only secret rotation and the state parameters' own prefix, each with a reason", () => {
     const acknowledged = stack.node
       .findAll()
       .flatMap((construct) =>
@@ -20,7 +20,15 @@ describe('cdk-nag AwsSolutions', () => {
           .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
           .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
       );
-    expect(acknowledged.map(([id]) => id.replace(/^annotation::/i, ''))).toEqual(['AwsSolutions-SMG4']);
-    for (const [, reason] of acknowledged) expect(reason).toMatch(/rotated in the Runway developer portal/);
+    const byId = new Map(acknowledged.map(([id, reason]) => [id.replace(/^annotation::/i, ''), reason]));
+    expect([...byId.keys()].sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/RunwayBudgetGuard/state/*]',
+      'AwsSolutions-SMG4',
+    ]);
+    expect(byId.get('AwsSolutions-SMG4')).toMatch(/rotated in the Runway developer portal/);
+    for (const [id, reason] of byId) {
+      if (id.startsWith('AwsSolutions-IAM5'))
+        expect(reason).toMatch(/One parameter per configured organization/);
+    }
   });
 });

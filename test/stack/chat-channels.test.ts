@@ -73,7 +73,15 @@ describe('chat channels through AWS Chatbot', () => {
       });
     }
 
-    const guardrail = onlyResource(template, 'AWS::IAM::ManagedPolicy');
+    const guardrails = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
+      id.startsWith('Chat'),
+    );
+    expect(guardrails).toHaveLength(1);
+    const [logicalId = '', resource] = guardrails[0] ?? [];
+    const guardrail = {
+      logicalId,
+      properties: (resource as { Properties: Record<string, unknown> }).Properties,
+    };
     expect(guardrail.properties.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
@@ -130,7 +138,10 @@ describe('chat channels through AWS Chatbot', () => {
     const plain = synthStack().template;
     plain.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     plain.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
-    plain.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    plain.resourceCountIs('AWS::SNS::Topic', 2);
+    expect(
+      Object.keys(plain.findResources('AWS::IAM::ManagedPolicy')).filter((id) => id.startsWith('Chat')),
+    ).toEqual([]);
     expect(JSON.stringify(plain.toJSON())).not.toContain('CHAT_TOPIC_ARNS');
     expect(Template.fromJSON(plain.toJSON()).findOutputs('ChatTopicArns')).toEqual({});
   });

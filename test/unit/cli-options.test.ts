@@ -147,7 +147,7 @@ describe('the program', () => {
     [['check', '--now'], "budget-guard: option '--now <iso>' argument missing\n"],
     [
       ['history', '--format', 'xml'],
-      "budget-guard: option '--format <format>' argument 'xml' is invalid. Allowed choices are table, csv, json.\n",
+      "budget-guard: option '--format <format>' argument 'xml' is invalid. Allowed choices are table, csv, json, jsonl.\n",
     ],
     [
       ['test-alert', '--kind', 'nope'],
