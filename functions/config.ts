@@ -1,7 +1,8 @@
 /**
- * The one configuration schema. The CDK app validates `context.budgetGuard` with it at synth time, and the
- * guard validates `BUDGET_GUARD_CONFIG` (Lambda) or `--config` (CLI) with it at start. Every problem is
- * reported with its JSON path; required values have no defaults.
+ * The one configuration schema. The CDK app validates `context.budgetGuard` with it at synth time, the
+ * Lambda validates the `config.json` the stack ships in its code asset when it starts, and the CLI validates
+ * `--config` or `BUDGET_GUARD_CONFIG`. Every problem is reported with its JSON path; required values have no
+ * defaults.
  */
 import * as z from 'zod/mini';
 import { formatIssues } from './validation.ts';
@@ -122,6 +123,23 @@ const subscriptionSchema = z.strictObject({
   severities: z.optional(z.array(z.enum(SEVERITIES)).check(z.minLength(1))),
 });
 
+/** What `deployment.stackName` defaults to. */
+export const DEFAULT_STACK_NAME = 'RunwayBudgetGuard';
+
+/**
+ * Settings that only the stack reads (and the Lambda, for the metrics it emits): they change what is
+ * deployed, not what the guard checks. Optional, and so is every field; `deploymentSettings` fills in the
+ * defaults.
+ */
+const deploymentSchema = z.strictObject({
+  // A CloudFormation stack name.
+  stackName: z.optional(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/))),
+  reservedConcurrency: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  perOrganizationMetrics: z.optional(z.boolean()),
+  dashboard: z.optional(z.boolean()),
+  createSecrets: z.optional(z.boolean()),
+});
+
 export const configSchema = z
   .strictObject({
     organizations: z
@@ -150,6 +168,7 @@ export const configSchema = z
       { multiple: 3, floorCredits: 1000 },
     ),
     subscriptions: z._default(z.array(subscriptionSchema), []),
+    deployment: z.optional(deploymentSchema),
   })
   .check(
     z.refine((c) => idsUnique(c.organizations), {
@@ -164,6 +183,35 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type OrganizationConfig = Config['organizations'][number];
 export type BudgetConfig = OrganizationConfig['budgets'][number];
 export type Subscription = Config['subscriptions'][number];
+
+/** The `deployment` object with its defaults filled in. */
+export interface DeploymentSettings {
+  /** The CloudFormation stack name; also the `stack` dimension of every metric the guard emits. */
+  readonly stackName: string;
+  /** Concurrency reserved for the guard function; `undefined` (the default) reserves none. */
+  readonly reservedConcurrency: number | undefined;
+  /** Emit the per-organization (and per-model) metrics and graph them; off by default (cost). */
+  readonly perOrganizationMetrics: boolean;
+  /** Deploy the CloudWatch dashboard; off by default (cost). */
+  readonly dashboard: boolean;
+  /**
+   * The stack creates each organization's secret (holding a placeholder until the key is put); on by
+   * default. Off: the secrets are created outside the stack, which large fleets need (CloudFormation allows
+   * 500 resources per stack).
+   */
+  readonly createSecrets: boolean;
+}
+
+export function deploymentSettings(config: Pick<Config, 'deployment'>): DeploymentSettings {
+  const deployment = config.deployment ?? {};
+  return {
+    stackName: deployment.stackName ?? DEFAULT_STACK_NAME,
+    reservedConcurrency: deployment.reservedConcurrency,
+    perOrganizationMetrics: deployment.perOrganizationMetrics ?? false,
+    dashboard: deployment.dashboard ?? false,
+    createSecrets: deployment.createSecrets ?? true,
+  };
+}
 
 /** Thrown when configuration does not match the schema; `problems` has one line per issue. */
 export class ConfigError extends Error {
