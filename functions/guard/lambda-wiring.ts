@@ -1,19 +1,24 @@
 /**
- * The Lambda's adapters, built once per container from the environment the stack sets: TABLE_NAME,
- * TOPIC_ARN, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
+ * The Lambda's adapters, built once per container from the config file in the code asset (`config.json` next
+ * to the bundle) and the environment the stack sets: TABLE_NAME, TOPIC_ARN, STACK_NAME; each organization's
+ * key comes from Secrets Manager by name.
  */
+import { readFileSync } from 'node:fs';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
 import { SecretsManagerHttp } from '../adapters/secrets-manager.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { parseConfigText } from '../config.ts';
+import { GUARD_CONFIG_FILE, STACK_NAME_ENV } from '../contract.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
 import { defaultProvider as lambdaCredentials } from './lambda-credentials.ts';
 
 export interface LambdaWiring {
   readonly deps: Omit<GuardDeps, 'now' | 'log' | 'metrics'>;
   readonly targets: readonly OrgTarget[];
+  /** The stack's name, the `stack` dimension of every metric. */
+  readonly stackName: string;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -22,9 +27,13 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** @throws ConfigError when BUDGET_GUARD_CONFIG is invalid; Error when a variable is missing. */
+/** @throws ConfigError when the config file is invalid; Error when it or a variable is missing. */
 export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
-  const config = parseConfigText(required(env, 'BUDGET_GUARD_CONFIG'), 'BUDGET_GUARD_CONFIG');
+  // The stack ships the validated config next to the bundle (index.mjs) in the code asset.
+  const config = parseConfigText(
+    readFileSync(new URL(GUARD_CONFIG_FILE, import.meta.url), 'utf8'),
+    GUARD_CONFIG_FILE,
+  );
   const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
   const notifier = new SnsNotifier({ client: createSnsClient(), topicArn: required(env, 'TOPIC_ARN') });
   const secrets = new SecretKeyReader({
@@ -53,5 +62,5 @@ export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
       },
     }),
   );
-  return { deps: { config, store, notifier }, targets };
+  return { deps: { config, store, notifier }, targets, stackName: required(env, STACK_NAME_ENV) };
 }

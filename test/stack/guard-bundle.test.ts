@@ -21,7 +21,8 @@ describe('guard bundle', () => {
     expect(assetDirs).toHaveLength(1);
     const assetDir = join(app.outdir, String(assetDirs[0]));
 
-    expect(readdirSync(assetDir)).toEqual(['index.mjs']);
+    // The config travels next to the code (see guard-config-asset.test.ts).
+    expect(readdirSync(assetDir)).toEqual(['config.json', 'index.mjs']);
     const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
     expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
     // Bundled, not resolved at run time, and no static import left at all: Node.js built-ins come from
