@@ -1,7 +1,8 @@
 /**
- * The one configuration schema. The CDK app validates `context.budgetGuard` with it at synth time, and the
- * guard validates `BUDGET_GUARD_CONFIG` (Lambda) or `--config` (CLI) with it at start. Every problem is
- * reported with its JSON path; required values have no defaults.
+ * The one configuration schema. The CDK app validates `context.budgetGuard` with it at synth time, the
+ * Lambda validates the `config.json` the stack ships in its code asset when it starts, and the CLI validates
+ * `--config` or `BUDGET_GUARD_CONFIG`. Every problem is reported with its JSON path; required values have no
+ * defaults.
  */
 import * as z from 'zod/mini';
 import { type AlertKind, ALERT_KINDS as REGISTERED_KINDS } from './domain/alerts/registry.ts';
@@ -195,6 +196,29 @@ export function teamsChannelIdForChatbot(channelId: string): string {
   return channelId.replace(':', '%3A').replace('@', '%40');
 }
 
+/** What `deployment.stackName` defaults to. */
+export const DEFAULT_STACK_NAME = 'RunwayBudgetGuard';
+
+/**
+ * Settings that only the stack reads (and the Lambda, for the metrics it emits): they change what is
+ * deployed, not what the guard checks. Optional, and so is every field; `deploymentSettings` fills in the
+ * defaults.
+ */
+const deploymentSchema = z.strictObject({
+  // A CloudFormation stack name.
+  stackName: z.optional(
+    z.string().check(
+      z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, {
+        error: 'a stack name starts with a letter and has up to 128 letters, digits and hyphens',
+      }),
+    ),
+  ),
+  reservedConcurrency: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  perOrganizationMetrics: z.optional(z.boolean()),
+  dashboard: z.optional(z.boolean()),
+  createSecrets: z.optional(z.boolean()),
+});
+
 export const configSchema = z
   .strictObject({
     organizations: z
@@ -224,6 +248,7 @@ export const configSchema = z
     ),
     subscriptions: z._default(z.array(subscriptionSchema), []),
     chat: z._default(z.array(chatChannelSchema), []),
+    deployment: z.optional(deploymentSchema),
   })
   .check(
     z.refine((c) => idsUnique(c.organizations), {
@@ -239,6 +264,35 @@ export type OrganizationConfig = Config['organizations'][number];
 export type BudgetConfig = OrganizationConfig['budgets'][number];
 export type Subscription = Config['subscriptions'][number];
 export type ChatChannel = Config['chat'][number];
+
+/** The `deployment` object with its defaults filled in. */
+export interface DeploymentSettings {
+  /** The CloudFormation stack name; also the `stack` dimension of every metric the guard emits. */
+  readonly stackName: string;
+  /** Concurrency reserved for the guard function; `undefined` (the default) reserves none. */
+  readonly reservedConcurrency: number | undefined;
+  /** Emit the per-organization (and per-model) metrics and graph them; off by default (cost). */
+  readonly perOrganizationMetrics: boolean;
+  /** Deploy the CloudWatch dashboard; off by default (cost). */
+  readonly dashboard: boolean;
+  /**
+   * The stack creates each organization's secret (holding a placeholder until the key is put); on by
+   * default. Off: the secrets are created outside the stack, which large fleets need (CloudFormation allows
+   * 500 resources per stack).
+   */
+  readonly createSecrets: boolean;
+}
+
+export function deploymentSettings(config: Pick<Config, 'deployment'>): DeploymentSettings {
+  const deployment = config.deployment ?? {};
+  return {
+    stackName: deployment.stackName ?? DEFAULT_STACK_NAME,
+    reservedConcurrency: deployment.reservedConcurrency,
+    perOrganizationMetrics: deployment.perOrganizationMetrics ?? false,
+    dashboard: deployment.dashboard ?? false,
+    createSecrets: deployment.createSecrets ?? true,
+  };
+}
 
 /** Thrown when configuration does not match the schema; `problems` has one line per issue. */
 export class ConfigError extends Error {

@@ -59,6 +59,26 @@ export function createEmfMetrics(
 
 export const noMetrics: MetricsSink = { emit() {} };
 
+/**
+ * The Lambda's metrics: every datum gets the `stack` dimension, and per-organization metrics (those with an
+ * `org` dimension) are dropped unless `perOrganization` is set. Each value of `org` (× `model`) is a custom
+ * metric billed every month, so at 100 organizations they would be most of the bill; the alerts do not
+ * need them, and the fleet's cycle counts keep the heartbeat alarm working. (The dimension names are
+ * `DIMENSION` in contract.ts, written out here to keep the object out of the bundle.)
+ */
+export function stackMetrics(
+  sink: MetricsSink,
+  options: { readonly stack: string; readonly perOrganization: boolean },
+): MetricsSink {
+  return {
+    emit(metrics, dimensions) {
+      if (options.perOrganization || !('org' in dimensions)) {
+        sink.emit(metrics, { stack: options.stack, ...dimensions });
+      }
+    },
+  };
+}
+
 /** `Name: message` of an error, never its serialized object; `String(value)` for anything else. */
 export function errorSummary(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

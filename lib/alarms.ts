@@ -1,6 +1,7 @@
 /**
  * Alarms on the guard itself, all sending to the ops topic: the function failed, the function was
- * throttled, and the heartbeat (no successful cycle in two schedule periods).
+ * throttled, and the heartbeat (no successful cycle in two schedule periods). The heartbeat reads the cycle
+ * metric of this stack only (its `stack` dimension), so another stack's runs cannot keep it quiet.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,13 +9,15 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE } from '../functions/contract.ts';
+import { DIMENSION, METRIC, METRICS_NAMESPACE } from '../functions/contract.ts';
 import type { HeartbeatWindow } from './schedule-period.ts';
 
 export interface GuardAlarmsProps {
   readonly function: IFunction;
   readonly opsTopic: ITopic;
   readonly heartbeat: HeartbeatWindow;
+  /** The `stack` dimension the guard puts on its metrics. */
+  readonly stackName: string;
 }
 
 export class GuardAlarms extends Construct {
@@ -40,8 +43,8 @@ export class GuardAlarms extends Construct {
 
     this.throttles = new Alarm(this, 'Throttles', {
       alarmDescription:
-        'Runway Budget Guard: an invocation was throttled (a run was still going, or the account is out of ' +
-        'concurrency). Runs are queued and retried; repeated throttles delay alerts.',
+        'Runway Budget Guard: an invocation was throttled (the account is out of concurrency, or the reserved ' +
+        'concurrency is used up). Runs are queued and retried; repeated throttles delay alerts.',
       metric: props.function.metricThrottles({ period, statistic: Stats.SUM }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: 1,
@@ -56,6 +59,7 @@ export class GuardAlarms extends Construct {
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: METRIC.cycleSucceeded,
+        dimensionsMap: { [DIMENSION.stack]: props.stackName },
         statistic: Stats.SUM,
         period: props.heartbeat.period,
       }),

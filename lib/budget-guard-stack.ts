@@ -1,9 +1,11 @@
 /**
  * The whole product in one stack: the table, the alerts and ops topics, one secret per Runway organization,
- * the guard function on a schedule, its alarms and a dashboard. Everything is derived from the validated
- * config; nothing here runs in Lambda.
+ * the guard function on a schedule, its alarms and (opt-in) a dashboard. Everything is derived from the
+ * validated config; nothing here runs in Lambda. Several stacks, each with its own name, can share an
+ * account and region: no resource has a fixed physical name except the organizations' secrets.
  */
 import {
+  ArnFormat,
   Aws,
   CfnOutput,
   Duration,
@@ -21,14 +23,14 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { type CfnSubscription, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { type Config, ConfigError, type Subscription } from '../functions/config.ts';
-import { API_KEY_PLACEHOLDER } from '../functions/contract.ts';
+import { type Config, ConfigError, deploymentSettings, type Subscription } from '../functions/config.ts';
+import { API_KEY_PLACEHOLDER, STACK_NAME_ENV } from '../functions/contract.ts';
 import { GuardAlarms } from './alarms.ts';
 import { ChatChannels } from './chat-channels.ts';
-import { GuardDashboard } from './dashboard.ts';
+import { GuardDashboard, MAX_DASHBOARD_ORGANIZATIONS } from './dashboard.ts';
 import { GuardFunction } from './guard-function.ts';
 import { guardTimeout, heartbeatWindow, readSchedulePeriod } from './schedule-period.ts';
 import { StateParameters } from './state-parameters.ts';
@@ -39,9 +41,6 @@ export interface BudgetGuardStackProps extends StackProps {
   /** Where the config came from, for error messages. */
   readonly configSource?: string;
 }
-
-/** Lambda allows 4 KiB of environment in total; the rest of the guard's variables fit in 512 bytes. */
-const MAX_CONFIG_JSON_BYTES = 4096 - 512;
 
 /**
  * Problems that the config schema cannot see but the deployment would hit, one line per problem by JSON
@@ -66,11 +65,33 @@ export function deploymentProblems(config: Config): string[] {
       );
     }
   }
-  const configBytes = Buffer.byteLength(JSON.stringify(config));
-  if (configBytes > MAX_CONFIG_JSON_BYTES) {
+  const deployment = deploymentSettings(config);
+  if (deployment.createSecrets && config.organizations.length > MAX_CREATED_SECRETS) {
     problems.push(
-      `$: the config is ${configBytes} bytes as JSON; the guard receives it in a Lambda environment variable, ` +
-        `which leaves room for ${MAX_CONFIG_JSON_BYTES}. Shorten names or split organizations across stacks`,
+      `$.deployment.createSecrets: the stack would create ${config.organizations.length} secrets, and ` +
+        `CloudFormation allows 500 resources per stack: at most ${MAX_CREATED_SECRETS} organizations. Set ` +
+        'createSecrets to false and create the secrets yourself (see the README), or split organizations ' +
+        'across stacks',
+    );
+  }
+  const secretStatements = secretNameGroups(config.organizations).length;
+  if (secretStatements > MAX_SECRET_STATEMENTS) {
+    problems.push(
+      `$.organizations: reading ${config.organizations.length} secrets takes ${secretStatements} IAM policy ` +
+        `statements of ${SECRET_STATEMENT_MAX_CHARS} characters, and a role holds at most ` +
+        `${MAX_SECRET_STATEMENTS} managed policies by default: use shorter apiKeySecretName values or split ` +
+        'organizations across stacks',
+    );
+  }
+  if (
+    deployment.dashboard &&
+    deployment.perOrganizationMetrics &&
+    config.organizations.length > MAX_DASHBOARD_ORGANIZATIONS
+  ) {
+    problems.push(
+      `$.deployment.dashboard: with perOrganizationMetrics the dashboard has a row of 4 graphs per organization, ` +
+        `and CloudWatch allows 500 widgets per dashboard: at most ${MAX_DASHBOARD_ORGANIZATIONS} organizations ` +
+        `(there are ${config.organizations.length}). Turn off one of the two, or split organizations across stacks`,
     );
   }
   return problems;
@@ -80,10 +101,12 @@ export class BudgetGuardStack extends Stack {
   readonly table: TableV2;
   readonly alertsTopic: Topic;
   readonly opsTopic: Topic;
+  /** The secrets the stack created, by organization id (none with `deployment.createSecrets: false`). */
   readonly secrets: ReadonlyMap<string, Secret>;
   readonly guard: GuardFunction;
   readonly alarms: GuardAlarms;
-  readonly dashboard: GuardDashboard;
+  /** Only with `deployment.dashboard: true`. */
+  readonly dashboard: GuardDashboard | undefined;
   readonly stateParameters: StateParameters;
   readonly chat: ChatChannels;
 
@@ -103,15 +126,24 @@ export class BudgetGuardStack extends Stack {
       );
     }
 
+    const deployment = deploymentSettings(config);
+
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
+      // The history and the alert ledger outlive the stack (`cdk destroy`) and any replacement of the table
+      // (DeletionPolicy RetainExceptOnCreate, UpdateReplacePolicy Retain): a redeploy must not re-send old
+      // alerts. Except on a create that rolls back: a first deploy that fails deletes its new, empty table,
+      // so nothing is left behind to block or litter the next attempt.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      // Off, deliberately. With deletion protection on from creation, the rollback of a failed first deploy
+      // cannot delete the table: the stack ends in ROLLBACK_FAILED and must be deleted by hand, keeping the
+      // table. The retain policies above already keep CloudFormation from deleting history, and with
+      // point-in-time recovery on, DynamoDB keeps a backup of a deleted table for 35 days.
+      deletionProtection: false,
       timeToLiveAttribute: 'expiresAt',
-      // The history and the alert ledger outlive the stack: a redeploy must not re-send old alerts.
-      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     // One customer-managed key for both topics: the AWS-managed SNS key cannot be used by CloudWatch
@@ -161,9 +193,13 @@ export class BudgetGuardStack extends Stack {
     );
 
     for (const subscription of config.subscriptions) {
-      this.alertsTopic.addSubscription(
+      const filtered = this.alertsTopic.addSubscription(
         new EmailSubscription(subscription.email, { filterPolicy: filterPolicyOf(subscription) }),
       );
+      // The scope SNS assumes anyway, stated: CloudFormation rejects a filter policy change on a subscription
+      // whose scope is unset ("FilterPolicyScope: Invalid value [null]", aws-cdk issue 24804), and the L2
+      // construct sets the scope only for message-body filters.
+      (filtered.node.defaultChild as CfnSubscription).filterPolicyScope = 'MessageAttributes';
       // Whoever is told about guard errors also looks after the guard's own health.
       if (subscription.kinds.includes('guard-error')) {
         this.opsTopic.addSubscription(new EmailSubscription(subscription.email));
@@ -171,7 +207,7 @@ export class BudgetGuardStack extends Stack {
     }
 
     const secrets = new Map<string, Secret>();
-    for (const org of config.organizations) {
+    for (const org of deployment.createSecrets ? config.organizations : []) {
       const secret = new Secret(this, `${pascalCase(org.id)}ApiKey`, {
         secretName: org.apiKeySecretName,
         // Fixed text: changing the description would be the only reason for CloudFormation to touch the
@@ -193,18 +229,21 @@ export class BudgetGuardStack extends Stack {
 
     const period = schedule.period;
     const heartbeat = heartbeatWindow(schedule);
-    const configJson = JSON.stringify(config);
     this.guard = new GuardFunction(this, 'Guard', {
+      config,
       timeout: guardTimeout(config.organizations.length),
       maxEventAge: clampDuration(period, Duration.minutes(1), Duration.hours(6)),
+      reservedConcurrency: deployment.reservedConcurrency,
       environment: {
         TABLE_NAME: this.table.tableName,
         TOPIC_ARN: this.alertsTopic.topicArn,
-        BUDGET_GUARD_CONFIG: configJson,
+        [STACK_NAME_ENV]: this.stackName,
       },
     });
     const fn = this.guard.function;
-    this.table.grantReadWriteData(fn);
+    // Exactly what functions/adapters/dynamo-store.ts sends in Lambda: no Scan, no DeleteItem, no
+    // DescribeTable (only the CLI's embedded store creates or describes tables).
+    this.table.grant(fn, ...GUARD_TABLE_ACTIONS);
     // grantPublish would add kms:GenerateDataKey*; publishing to an encrypted topic needs only these two.
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }),
@@ -212,7 +251,9 @@ export class BudgetGuardStack extends Stack {
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topicKey.keyArn] }),
     );
-    for (const secret of secrets.values()) secret.grantRead(fn);
+    // GetSecretValue is the one Secrets Manager call the guard makes, on each organization's secret (created by
+    // the stack or not), named by its ARN pattern: the name and Secrets Manager's 6-character suffix.
+    for (const statement of secretReadStatements(this, config.organizations)) fn.addToRolePolicy(statement);
 
     this.stateParameters = new StateParameters(this, 'StateParameters', {
       writer: this.guard.role,
@@ -253,15 +294,20 @@ export class BudgetGuardStack extends Stack {
       function: fn,
       opsTopic: this.opsTopic,
       heartbeat,
+      stackName: this.stackName,
     });
 
-    this.dashboard = new GuardDashboard(this, 'Dashboard', {
-      config,
-      function: fn,
-      alarms: this.alarms.all(),
-      // One point per alarm period: at most a day, one run per point up to daily schedules.
-      period: heartbeat.period,
-    });
+    this.dashboard = deployment.dashboard
+      ? new GuardDashboard(this, 'Dashboard', {
+          config,
+          function: fn,
+          alarms: this.alarms.all(),
+          stackName: this.stackName,
+          perOrganizationMetrics: deployment.perOrganizationMetrics,
+          // One point per alarm period: at most a day, one run per point up to daily schedules.
+          period: heartbeat.period,
+        })
+      : undefined;
 
     new CfnOutput(this, 'TableName', {
       description: 'DynamoDB table with snapshots, usage history and the alert ledger (budget-guard history)',
@@ -279,19 +325,98 @@ export class BudgetGuardStack extends Stack {
       description: 'The guard Lambda; run a cycle now with aws lambda invoke --invocation-type Event',
       value: fn.functionName,
     });
-    new CfnOutput(this, 'DashboardName', {
-      description: 'CloudWatch dashboard',
-      value: this.dashboard.dashboard.dashboardName,
-    });
-    for (const org of config.organizations) {
-      new CfnOutput(this, `PutKeyCommand${pascalCase(org.id)}`, {
+    if (this.dashboard) {
+      new CfnOutput(this, 'DashboardName', {
+        description: 'CloudWatch dashboard',
+        value: this.dashboard.dashboard.dashboardName,
+      });
+    }
+    // CloudFormation allows 200 outputs per stack: one command per organization for small fleets, one
+    // template of it for larger ones.
+    if (config.organizations.length <= MAX_KEY_COMMAND_OUTPUTS) {
+      for (const org of config.organizations) {
+        new CfnOutput(this, `PutKeyCommand${pascalCase(org.id)}`, {
+          description:
+            `Stores the Runway API key of "${org.name}". Run it after "read -rs RUNWAYML_API_SECRET" ` +
+            '(paste the key; nothing lands in shell history)',
+          value: putKeyCommand(org.apiKeySecretName),
+        });
+      }
+    } else {
+      new CfnOutput(this, 'PutKeyCommand', {
         description:
-          `Stores the Runway API key of "${org.name}". Run it after "read -rs RUNWAYML_API_SECRET" ` +
-          '(paste the key; nothing lands in shell history)',
-        value: putKeyCommand(org.apiKeySecretName),
+          'Stores the Runway API key of one organization: put its apiKeySecretName in place of <secret-name>. ' +
+          'Run it after "read -rs RUNWAYML_API_SECRET" (paste the key; nothing lands in shell history)',
+        value: putKeyCommand('<secret-name>'),
       });
     }
   }
+}
+
+/** Organizations whose secret the stack may create: the rest of the stack stays well under 100 resources. */
+export const MAX_CREATED_SECRETS = 400;
+
+/** Up to this many organizations, one `PutKeyCommand<Org>` output each. */
+export const MAX_KEY_COMMAND_OUTPUTS = 50;
+
+/** The DynamoDB actions the guard's Lambda calls, and so the only ones its role may. */
+export const GUARD_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/**
+ * IAM allows 10,240 characters of inline policy per role, 6,144 per managed policy and 10 managed policies
+ * per role by default (whitespace not counted). CDK moves the statements that do not fit the role's inline
+ * policy into managed policies, never splitting a statement. So the secret ARNs go in statements of at most
+ * this many characters each, counted at their longest (partition, region and account at their longest).
+ */
+const SECRET_STATEMENT_MAX_CHARS = 5_800;
+/** `arn:aws-us-gov:secretsmanager:ap-southeast-3:123456789012:secret:`, `-??????`, quotes and a comma. */
+const SECRET_ARN_OVERHEAD_CHARS =
+  'arn::secretsmanager:::secret:'.length + 10 + 14 + 12 + '-??????'.length + 3;
+/** IAM's default quota of managed policies per role: the most secret statements a stack may need. */
+export const MAX_SECRET_STATEMENTS = 10;
+
+/**
+ * The organizations' secret names, deduplicated and split evenly into as few groups as fit one statement
+ * each (even groups leave no nearly empty statement to take a managed policy of its own).
+ */
+export function secretNameGroups(organizations: Config['organizations']): string[][] {
+  const names = [...new Set(organizations.map((org) => org.apiKeySecretName))];
+  const sizeOf = (group: readonly string[]) =>
+    group.reduce((sum, name) => sum + SECRET_ARN_OVERHEAD_CHARS + name.length, 0);
+  for (let count = Math.ceil(sizeOf(names) / SECRET_STATEMENT_MAX_CHARS); ; count++) {
+    const perGroup = Math.ceil(names.length / count);
+    const groups = Array.from({ length: count }, (_, i) =>
+      names.slice(i * perGroup, (i + 1) * perGroup),
+    ).filter((group) => group.length > 0);
+    if (groups.every((group) => sizeOf(group) <= SECRET_STATEMENT_MAX_CHARS)) return groups;
+  }
+}
+
+/** `secretsmanager:GetSecretValue` on every organization's secret, in statements IAM can hold. */
+export function secretReadStatements(
+  stack: Stack,
+  organizations: Config['organizations'],
+): PolicyStatement[] {
+  return secretNameGroups(organizations).map(
+    (names) =>
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: names.map((name) =>
+          stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${name}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      }),
+  );
 }
 
 /** The command that replaces the placeholder in one organization's secret with the real Runway key. */

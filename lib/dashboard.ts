@@ -1,8 +1,10 @@
 /**
- * One CloudWatch dashboard: the guard's health on top, then one row per organization with its credit
+ * The CloudWatch dashboard (opt-in, `deployment.dashboard`): the guard's health and the fleet's cycles and
+ * notifications on top; with `deployment.perOrganizationMetrics`, one row per organization with its credit
  * balance, month-to-date spend against its forecast and monthly budgets, rolling 30-day spend, and each
- * model's share of its daily generation quota. Per-organization metrics carry the `org` dimension; quota
- * metrics also carry `model`, whose values Runway decides, so those graphs use a SEARCH expression.
+ * model's share of its daily generation quota. Every metric is read with this stack's `stack` dimension;
+ * per-organization metrics also carry `org`, and quota metrics `model`, whose values Runway decides, so those
+ * graphs use a SEARCH expression.
  */
 import type { Duration } from 'aws-cdk-lib';
 import {
@@ -19,17 +21,31 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { type Config, limitInCredits, type OrganizationConfig } from '../functions/config.ts';
-import { METRIC, METRICS_NAMESPACE } from '../functions/contract.ts';
+import { DIMENSION, METRIC, METRICS_NAMESPACE } from '../functions/contract.ts';
 
 export interface GuardDashboardProps {
   readonly config: Config;
   readonly function: IFunction;
   readonly alarms: IAlarm[];
+  /** The `stack` dimension the guard puts on its metrics. */
+  readonly stackName: string;
+  /** Add a row of graphs per organization (the guard emits those metrics only when this is set). */
+  readonly perOrganizationMetrics: boolean;
   /** Metric period: one schedule period, so each point is one run. */
   readonly period: Duration;
 }
 
 const WIDTH = 24;
+
+/** The heading and the guard's four graphs. */
+const FLEET_WIDGETS = 5;
+const WIDGETS_PER_ORGANIZATION = 4;
+/** CloudWatch's limit on the widgets of one dashboard. */
+const MAX_WIDGETS = 500;
+/** The most organizations the dashboard can show a row for. */
+export const MAX_DASHBOARD_ORGANIZATIONS = Math.floor(
+  (MAX_WIDGETS - FLEET_WIDGETS) / WIDGETS_PER_ORGANIZATION,
+);
 
 export class GuardDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -37,6 +53,7 @@ export class GuardDashboard extends Construct {
   constructor(scope: Construct, id: string, props: GuardDashboardProps) {
     super(scope, id);
     const { config, period } = props;
+    const stack = { [DIMENSION.stack]: props.stackName };
 
     this.dashboard = new Dashboard(this, 'Dashboard');
 
@@ -50,14 +67,22 @@ export class GuardDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Guard alarms', alarms: props.alarms, width: 8, height: 6 }),
+      new AlarmStatusWidget({ title: 'Guard alarms', alarms: props.alarms, width: 6, height: 6 }),
       new GraphWidget({
-        title: 'Guard cycles',
+        title: 'Organizations checked',
         left: [
-          guardMetric(METRIC.cycleSucceeded, {}, period, 'succeeded'),
-          guardMetric(METRIC.cycleFailed, {}, period, 'failed'),
+          guardMetric(METRIC.cycleSucceeded, stack, period, 'succeeded'),
+          guardMetric(METRIC.cycleFailed, stack, period, 'failed'),
         ],
-        width: 8,
+        leftYAxis: { min: 0 },
+        width: 6,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Notifications sent',
+        left: [guardMetric(METRIC.notificationsSent, stack, period, 'notifications')],
+        leftYAxis: { min: 0 },
+        width: 6,
         height: 6,
       }),
       new GraphWidget({
@@ -69,19 +94,25 @@ export class GuardDashboard extends Construct {
         right: [
           props.function.metricDuration({ period, statistic: Stats.MAXIMUM, label: 'max duration (ms)' }),
         ],
-        width: 8,
+        width: 6,
         height: 6,
       }),
     );
 
+    if (!props.perOrganizationMetrics) return;
     for (const org of config.organizations) {
-      this.dashboard.addWidgets(...organizationRow(org, config, period));
+      this.dashboard.addWidgets(...organizationRow(org, config, props.stackName, period));
     }
   }
 }
 
-function organizationRow(org: OrganizationConfig, config: Config, period: Duration): GraphWidget[] {
-  const dims = { org: org.id };
+function organizationRow(
+  org: OrganizationConfig,
+  config: Config,
+  stackName: string,
+  period: Duration,
+): GraphWidget[] {
+  const dims = { [DIMENSION.stack]: stackName, [DIMENSION.org]: org.id };
   const monthBudgets = org.budgets.filter((b) => b.period === 'month' && b.model === undefined);
   const lowBalance = org.lowBalance?.credits;
   return [
@@ -118,7 +149,7 @@ function organizationRow(org: OrganizationConfig, config: Config, period: Durati
     }),
     new GraphWidget({
       title: `${org.name}: daily quota used`,
-      left: [quotaSearch(org.id, period)],
+      left: [quotaSearch(stackName, org.id, period)],
       leftAnnotations: config.dailyQuotaThresholds.map((value) => ({ value, color: '#d62728' })),
       leftYAxis: { min: 0, max: 100, label: '%', showUnits: false },
       width: 6,
@@ -138,19 +169,25 @@ function guardMetric(
     metricName,
     dimensionsMap,
     period,
-    // Gauges: the last run's value is the one that counts; Maximum keeps a single run per period exact.
-    statistic:
-      metricName === METRIC.cycleSucceeded || metricName === METRIC.cycleFailed ? Stats.SUM : Stats.MAXIMUM,
+    // Counts add up over the period; gauges: the last run's value is the one that counts, and Maximum keeps
+    // a single run per period exact.
+    statistic: COUNTS.has(metricName) ? Stats.SUM : Stats.MAXIMUM,
     label,
   });
 }
 
+const COUNTS: ReadonlySet<string> = new Set([
+  METRIC.cycleSucceeded,
+  METRIC.cycleFailed,
+  METRIC.notificationsSent,
+]);
+
 /** Every model of one organization, whatever Runway names it. */
-function quotaSearch(orgId: string, period: Duration): IMetric {
+function quotaSearch(stackName: string, orgId: string, period: Duration): IMetric {
   return new MathExpression({
     expression:
-      `SEARCH('{${METRICS_NAMESPACE},model,org} MetricName="${METRIC.dailyQuotaUsedPercent}" ` +
-      `org="${orgId}"', 'Maximum', ${period.toSeconds()})`,
+      `SEARCH('{${METRICS_NAMESPACE},model,org,stack} MetricName="${METRIC.dailyQuotaUsedPercent}" ` +
+      `stack="${stackName}" org="${orgId}"', 'Maximum', ${period.toSeconds()})`,
     usingMetrics: {},
     label: '',
     period,

@@ -1,8 +1,9 @@
 /**
- * The Lambda's adapters, built once per container from the environment the stack sets: TABLE_NAME,
- * TOPIC_ARN, CHAT_TOPIC_ARNS, BUDGET_GUARD_CONFIG; each organization's key comes from Secrets Manager by name.
+ * The Lambda's adapters, built once per container from the config file in the code asset (`config.json` next
+ * to the bundle) and the environment the stack sets: TABLE_NAME, TOPIC_ARN, STACK_NAME, CHAT_TOPIC_ARNS,
+ * STATE_PARAMETER_PREFIX; each organization's key comes from Secrets Manager by name.
  */
-
+import { readFileSync } from 'node:fs';
 import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
@@ -11,11 +12,14 @@ import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '..
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
 import { parseConfigText } from '../config.ts';
+import { GUARD_CONFIG_FILE, STACK_NAME_ENV } from '../contract.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
 
 export interface LambdaWiring {
   readonly deps: Omit<GuardDeps, 'now' | 'log' | 'metrics'>;
   readonly targets: readonly OrgTarget[];
+  /** The stack's name, the `stack` dimension of every metric. */
+  readonly stackName: string;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -24,9 +28,13 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** @throws ConfigError when BUDGET_GUARD_CONFIG is invalid; Error when a variable is missing. */
+/** @throws ConfigError when the config file is invalid; Error when it or a variable is missing. */
 export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
-  const config = parseConfigText(required(env, 'BUDGET_GUARD_CONFIG'), 'BUDGET_GUARD_CONFIG');
+  // The stack ships the validated config next to the bundle (index.mjs) in the code asset.
+  const config = parseConfigText(
+    readFileSync(new URL(GUARD_CONFIG_FILE, import.meta.url), 'utf8'),
+    GUARD_CONFIG_FILE,
+  );
   const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
   const snsClient = createSnsClient();
   const alerts = new SnsNotifier({ client: snsClient, topicArn: required(env, 'TOPIC_ARN') });
@@ -63,5 +71,9 @@ export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
   );
   const prefix = env.STATE_PARAMETER_PREFIX?.trim();
   const statePublisher = prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
-  return { deps: { config, store, notifier, statePublisher }, targets };
+  return {
+    deps: { config, store, notifier, statePublisher },
+    targets,
+    stackName: required(env, STACK_NAME_ENV),
+  };
 }

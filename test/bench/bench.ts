@@ -9,7 +9,7 @@
  * figures (so its memory is the handler's alone).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +28,7 @@ import { startTestDynamo } from '../helpers/dynamo.ts';
 import { startSecretsManagerServer } from '../helpers/secrets-manager.ts';
 import { startSnsTestServer } from '../helpers/sns.ts';
 import { buildGuardBundle, measureColdStart, median } from './bundle.ts';
+import { costTables, costTargetRows } from './cost.ts';
 import { startLatencyProxy, writeRequests } from './latency-proxy.ts';
 
 const RUNWAY_MS = 150;
@@ -71,7 +72,6 @@ const today = utcDate(now);
 
 progress('bundling the guard');
 const bundle = await buildGuardBundle(workDir);
-const bundleUrl = pathToFileURL(bundle.file).href;
 const kib = bundle.bytes / 1024;
 // Reported, no longer a target: the bundle is the SDK as published, and its size follows the SDK's releases.
 row('Bundle size (minified ESM)', `${fmt(kib, 1)} KiB`, '– (reported)', undefined);
@@ -108,7 +108,18 @@ const baseEnv = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   RUNWAYML_BASE_URL: runway.url,
   TOPIC_ARN: topicArn,
+  STACK_NAME: 'RunwayBudgetGuardBench',
 };
+
+/** The bundle with `config` beside it as `config.json`, as the stack ships the code asset; its URL. */
+let assets = 0;
+function codeAsset(config: ConfigInput): string {
+  const dir = join(workDir, `asset-${++assets}`);
+  mkdirSync(dir);
+  copyFileSync(bundle.file, join(dir, 'index.mjs'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return pathToFileURL(join(dir, 'index.mjs')).href;
+}
 
 /** A fresh instance of the bundled handler (its own adapters), wired to a fresh table and `config`. */
 let instances = 0;
@@ -116,11 +127,10 @@ async function loadHandler(config: ConfigInput): Promise<Handler> {
   const env = {
     ...baseEnv,
     TABLE_NAME: await dynamo.newTable(),
-    BUDGET_GUARD_CONFIG: JSON.stringify(config),
   };
   Object.assign(process.env, env);
   instances += 1;
-  const module = (await import(`${bundleUrl}?instance=${instances}`)) as { handler: Handler };
+  const module = (await import(`${codeAsset(config)}?instance=${instances}`)) as { handler: Handler };
   // The handler logs JSON lines and EMF metrics to stdout, as in Lambda; the table needs stdout to itself.
   return async () => {
     const write = process.stdout.write;
@@ -318,6 +328,13 @@ notes.push(
     `(${fmt(cold.importMs, 0)} / ${fmt(cold.bareMs, 0)} ms); the Lambda runtime has the loader running ` +
     'before it imports the handler, so the empty module is the baseline.',
 );
+// 6. Monthly cost: the README's cost model (no measurement; see test/bench/cost.ts).
+for (const r of costTargetRows()) row(r.figure, r.measured, r.target, r.pass);
+notes.push(
+  'Monthly cost: us-east-1 list prices, no free tier, the default deployment (fleet metrics only, no ' +
+    'dashboard); the model and its inputs are in test/bench/cost.ts. By item:\n\n' +
+    costTables(),
+);
 printTable(rows);
 for (const note of notes) process.stdout.write(`- ${note}\n`);
 const failed = rows.filter((r) => r.pass === false);
@@ -352,7 +369,6 @@ async function runScale(n: number, runs: number): Promise<ScaleResult> {
   const keys: string[] = [];
   const organizations = Array.from({ length: n }, (_, i) => {
     const key = `key_bench_n${n}_${String(i).padStart(4, '0')}_${'0'.repeat(40)}`;
-    // Short names: the whole config travels in one environment variable (Linux caps one at 128 KiB).
     const secretName = `b/${n}/${i}`;
     keys.push(key);
     runway.addOrganization(createDemoOrganization({ apiKey: key, now }));
@@ -363,14 +379,14 @@ async function runScale(n: number, runs: number): Promise<ScaleResult> {
     ...process.env,
     ...baseEnv,
     TABLE_NAME: await dynamo.newTable(),
-    BUDGET_GUARD_CONFIG: JSON.stringify({ organizations }),
   };
+  const assetUrl = codeAsset({ organizations });
   const script = `
     import { createInterface } from 'node:readline';
     const out = process.stdout.write.bind(process.stdout);
     process.stdout.write = () => true;
     const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-    const { handler } = await import(${JSON.stringify(bundleUrl)});
+    const { handler } = await import(${JSON.stringify(assetUrl)});
     const times = [];
     const peaks = [];
     let peak = 0;

@@ -8,7 +8,7 @@
  * nothing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,6 +46,8 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'budget-guard-bundle-'));
   bundleFile = join(workDir, 'index.mjs');
   await build({ ...guardEsbuildOptions(bundleFile), logLevel: 'warning' });
+  // As the stack ships it: the config next to index.mjs in the code asset, not in the environment.
+  await writeFile(join(workDir, 'config.json'), JSON.stringify(createDemoConfig(new Date())));
 
   const apiKey = uniqueApiKey();
   runway = await startRunwaySimulator({
@@ -71,7 +73,7 @@ beforeAll(async () => {
     RUNWAYML_BASE_URL: runway.url,
     TABLE_NAME: await dynamo.newTable(),
     TOPIC_ARN: topicArn,
-    BUDGET_GUARD_CONFIG: JSON.stringify(createDemoConfig(new Date())),
+    STACK_NAME: 'RunwayBudgetGuard',
   };
 }, 60_000);
 
@@ -118,6 +120,11 @@ describe('the Lambda bundle', () => {
     const sent = first.outcome.result?.notificationsSent ?? 0;
     expect(sent).toBeGreaterThanOrEqual(3);
     expect(first.logs.filter((line) => line.level === 'error')).toEqual([]);
+    // Metrics carry the stack's name; per-organization metrics are opt-in and the demo does not opt in.
+    const emf = first.logs.filter((line) => '_aws' in line);
+    expect(emf.map((line) => line.stack)).toEqual(emf.map(() => 'RunwayBudgetGuard'));
+    expect(emf.filter((line) => 'org' in line)).toEqual([]);
+    expect(emf.find((line) => 'NotificationsSent' in line)?.NotificationsSent).toBe(sent);
 
     const delivered = await queue.receive({ count: sent, timeoutMs: 5000 });
     expect(delivered).toHaveLength(sent);

@@ -230,7 +230,7 @@ describe('secret hygiene', () => {
         (r) =>
           r.Type === 'AWS::Lambda::Function' &&
           (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
-            ?.BUDGET_GUARD_CONFIG,
+            ?.STACK_NAME,
       );
       expect(functions).toHaveLength(1);
       const environment = functions[0]?.Properties?.Environment as

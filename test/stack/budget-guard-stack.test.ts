@@ -1,10 +1,14 @@
-import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type ConfigInput, parseConfig, parseConfigText } from '../../functions/config.ts';
+import { type ConfigInput, parseConfig } from '../../functions/config.ts';
 import { API_KEY_PLACEHOLDER, METRIC, METRICS_NAMESPACE } from '../../functions/contract.ts';
-import { exampleConfigInput, onlyResource, synthStack } from './stack-fixture.ts';
+import { GUARD_TABLE_ACTIONS } from '../../lib/budget-guard-stack.ts';
+import { exampleConfigInput, fleetConfigInput, onlyResource, synthStack } from './stack-fixture.ts';
 
-/** The example config plus a second organization and a severity-filtered subscription. */
+/**
+ * The example config plus a second organization and a severity-filtered subscription, with the opt-in
+ * dashboard and per-organization metrics, under its own stack name.
+ */
 function twoOrgConfig(): ConfigInput {
   const input = exampleConfigInput();
   input.organizations.push({
@@ -17,12 +21,15 @@ function twoOrgConfig(): ConfigInput {
     ...(input.subscriptions ?? []),
     { email: 'cfo@example.com', kinds: ['budget', 'tier-cap'], severities: ['critical'] },
   ];
+  input.deployment = { stackName: 'AgencyBudgetGuard', dashboard: true, perOrganizationMetrics: true };
   return input;
 }
 
 const input = twoOrgConfig();
 const config = parseConfig(input, 'test config');
 const { stack, template } = synthStack(input);
+/** The example config as shipped: every deployment setting at its default. */
+const defaults = synthStack();
 
 const table = onlyResource(template, 'AWS::DynamoDB::GlobalTable');
 const fn = onlyResource(template, 'AWS::Lambda::Function');
@@ -37,8 +44,30 @@ function joinedText(value: unknown): string {
   return join[1].map((part) => (typeof part === 'string' ? part : '<ref>')).join(join[0]);
 }
 
+interface Statement {
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Every statement of every policy attached to roles, inline and managed. */
+function statementsOf(synthesized: Template): Statement[] {
+  return ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].flatMap((type) =>
+    Object.values(synthesized.findResources(type)).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
+    ),
+  );
+}
+
+/** The secret names (with the ARN suffix pattern) the guard may read, from `arn:…:secret:<name>` resources. */
+function secretReadResources(synthesized: Template): string[] {
+  return statementsOf(synthesized)
+    .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
+    .flatMap((s) => [s.Resource].flat())
+    .map((resource) => joinedText(resource).replace(/^arn:<ref>:secretsmanager:<ref>:<ref>:secret:/, ''));
+}
+
 describe('table', () => {
-  it('is on-demand with pk/sk strings, point-in-time recovery, deletion protection and TTL on expiresAt', () => {
+  it('is on-demand with pk/sk strings, point-in-time recovery and TTL on expiresAt, without deletion protection', () => {
     expect(table.properties).toEqual({
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
@@ -51,7 +80,7 @@ describe('table', () => {
       ],
       Replicas: [
         {
-          DeletionProtectionEnabled: true,
+          DeletionProtectionEnabled: false,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           Region: { Ref: 'AWS::Region' },
         },
@@ -60,9 +89,11 @@ describe('table', () => {
     });
   });
 
-  it('is retained when the stack is deleted', () => {
+  it('is retained when the stack is deleted or the table replaced, and deleted when its creation rolls back', () => {
+    // RetainExceptOnCreate: a failed first deploy leaves no table behind to block or litter the next one.
+    // Deletion protection stays off, or that rollback could not delete the table (ROLLBACK_FAILED).
     template.hasResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
   });
@@ -139,6 +170,7 @@ describe('subscriptions', () => {
         Protocol: 'email',
         Endpoint: subscription.email,
         FilterPolicy: filterPolicy,
+        FilterPolicyScope: 'MessageAttributes',
       });
     }
     template.resourcePropertiesCountIs(
@@ -157,6 +189,17 @@ describe('subscriptions', () => {
       Endpoint: 'finance@example.com',
       FilterPolicy: Match.not(Match.objectLike({ severity: Match.anyValue() })),
     });
+  });
+
+  it('state the filter policy scope on every filtered subscription, so a changed filter deploys', () => {
+    // aws-cdk issue 24804: CloudFormation rejects a filter policy change when the scope is unset.
+    for (const synthesized of [template, defaults.template]) {
+      const filtered = Object.values(synthesized.findResources('AWS::SNS::Subscription')).filter(
+        (s) => s.Properties.FilterPolicy !== undefined,
+      );
+      expect(filtered.length).toBeGreaterThan(0);
+      for (const s of filtered) expect(s.Properties.FilterPolicyScope).toBe('MessageAttributes');
+    }
   });
 
   it('send alarms to the addresses that receive guard errors, unfiltered', () => {
@@ -179,37 +222,58 @@ describe('secrets', () => {
     }
     template.resourceCountIs('AWS::SecretsManager::Secret', config.organizations.length);
   });
+
+  it('are not created with deployment.createSecrets false; the guard still reads them by name', () => {
+    const external = exampleConfigInput();
+    external.deployment = { createSecrets: false };
+    const synthesized = synthStack(external);
+    synthesized.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(secretReadResources(synthesized.template)).toEqual(['budget-guard/runway/studio-??????']);
+  });
 });
 
 describe('guard function', () => {
-  it('runs on Node.js 24, arm64, one at a time, with a timeout covering every organization', () => {
+  it('runs on Node.js 24, arm64, with a timeout covering every organization', () => {
     expect(fn.properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 512,
-      ReservedConcurrentExecutions: 1,
       // Two organizations: 2 × 60 s + 60 s is below the 3-minute floor.
       Timeout: 180,
     });
   });
 
-  it('gets the table, the alerts topic and the validated config in its environment', () => {
-    const variables = (fn.properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(variables).sort()).toEqual([
-      'BUDGET_GUARD_CONFIG',
-      'STATE_PARAMETER_PREFIX',
-      'TABLE_NAME',
-      'TOPIC_ARN',
-    ]);
-    expect(variables.TABLE_NAME).toEqual({ Ref: table.logicalId });
-    expect(variables.TOPIC_ARN).toEqual({ Ref: alertsTopicId });
-    expect(parseConfigText(variables.BUDGET_GUARD_CONFIG as string, 'env')).toEqual(config);
+  it('reserves no concurrency unless deployment.reservedConcurrency asks for it', () => {
+    // A new account's concurrency quota is 10 and Lambda keeps 10 unreserved, so any reservation fails there.
+    expect(onlyResource(defaults.template, 'AWS::Lambda::Function').properties).not.toHaveProperty(
+      'ReservedConcurrentExecutions',
+    );
+    expect(fn.properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    const reserved = exampleConfigInput();
+    reserved.deployment = { reservedConcurrency: 1 };
+    expect(
+      onlyResource(synthStack(reserved).template, 'AWS::Lambda::Function').properties
+        .ReservedConcurrentExecutions,
+    ).toBe(1);
   });
 
-  it('never sees an API key: only secret names travel in its environment', () => {
+  it('gets the table, the alerts topic and the stack name in its environment, and no configuration', () => {
+    const variables = (fn.properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toEqual({
+      TABLE_NAME: { Ref: table.logicalId },
+      TOPIC_ARN: { Ref: alertsTopicId },
+      STACK_NAME: 'AgencyBudgetGuard',
+    });
+    const defaultVariables = onlyResource(defaults.template, 'AWS::Lambda::Function').properties.Environment;
+    expect((defaultVariables as { Variables: Record<string, unknown> }).Variables.STACK_NAME).toBe(
+      'RunwayBudgetGuard',
+    );
+  });
+
+  it('never sees an API key in its environment, nor a secret name', () => {
     const variables = JSON.stringify(fn.properties.Environment);
-    expect(variables).toContain('budget-guard/runway/studio');
+    expect(variables).not.toContain('budget-guard/runway/studio');
     expect(variables).not.toContain(API_KEY_PLACEHOLDER);
   });
 
@@ -237,12 +301,10 @@ describe('permissions', () => {
   });
 
   it('give the guard exactly its log group, table, alerts topic, topic key and organization secrets', () => {
-    const byAction = (statements.asArray() as { Action: string | string[]; Resource: unknown }[]).map(
-      (s) => ({
-        actions: [s.Action].flat().sort(),
-        resource: s.Resource,
-      }),
-    );
+    const byAction = (statements.asArray() as Statement[]).map((s) => ({
+      actions: [s.Action].flat().sort(),
+      resource: s.Resource,
+    }));
     const logGroupId = onlyResource(template, 'AWS::Logs::LogGroup').logicalId;
     expect(byAction).toContainEqual({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -253,27 +315,46 @@ describe('permissions', () => {
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resource: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
     });
-    for (const secret of stack.secrets.values()) {
-      expect(byAction).toContainEqual({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        resource: { Ref: stack.getLogicalId(secret.node.defaultChild as never) },
-      });
-    }
-    const dynamo = byAction.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.length).toBeGreaterThan(0);
-    for (const statement of dynamo) {
-      expect(statement.resource).toEqual({ 'Fn::GetAtt': [table.logicalId, 'Arn'] });
-    }
     expect(byAction.flatMap((s) => s.actions).filter((a) => a.startsWith('sns:'))).toEqual(['sns:Publish']);
   });
 
+  it('let the guard call exactly the DynamoDB actions it uses, on its table only: no Scan, no DeleteItem', () => {
+    const dynamo = (statements.asArray() as Statement[]).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toHaveLength(1);
+    const actions = [dynamo[0]?.Action].flat().sort();
+    expect(actions).toEqual(
+      [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ].sort(),
+    );
+    expect(actions).toEqual([...GUARD_TABLE_ACTIONS].sort());
+    for (const absent of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable']) {
+      expect(actions).not.toContain(absent);
+    }
+    expect([dynamo[0]?.Resource].flat()).toEqual([{ 'Fn::GetAtt': [table.logicalId, 'Arn'] }]);
+  });
+
+  it("let the guard read each organization's secret and nothing more", () => {
+    const reads = statementsOf(template).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+    );
+    for (const statement of reads) expect(statement.Action).toBe('secretsmanager:GetSecretValue');
+    expect(secretReadResources(template).sort()).toEqual(
+      config.organizations.map((org) => `${org.apiKeySecretName}-??????`).sort(),
+    );
+  });
+
   it('name a specific resource and a specific action in every statement of every policy', () => {
-    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-      for (const statement of policy.Properties.PolicyDocument.Statement) {
-        expect([statement.Resource].flat()).not.toContain('*');
-        expect(JSON.stringify(statement.Resource)).not.toMatch(/\*/);
-        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
-      }
+    for (const statement of statementsOf(template)) {
+      expect([statement.Resource].flat()).not.toContain('*');
+      expect(JSON.stringify(statement.Resource)).not.toMatch(/\*/);
+      for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
     }
   });
 
@@ -328,7 +409,8 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: METRICS_NAMESPACE,
       MetricName: METRIC.cycleSucceeded,
-      Dimensions: Match.absent(),
+      // This stack's cycles only: another stack's healthy runs must not hide this one's silence.
+      Dimensions: [{ Name: 'stack', Value: 'AgencyBudgetGuard' }],
       Statistic: 'Sum',
       Period: 3600,
       EvaluationPeriods: 2,
@@ -371,33 +453,45 @@ describe('dashboard', () => {
     if (!widget?.properties.metrics) throw new Error(`no graph titled ${title}`);
     return widget.properties.metrics;
   };
+  const stackDim = ['stack', 'AgencyBudgetGuard'];
+
+  it('is deployed only with deployment.dashboard', () => {
+    defaults.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(defaults.stack.dashboard).toBeUndefined();
+  });
+
+  it("graphs this stack's cycles and notifications", () => {
+    expect(metricsOf('Organizations checked')).toEqual([
+      [METRICS_NAMESPACE, METRIC.cycleSucceeded, ...stackDim, expect.objectContaining({ stat: 'Sum' })],
+      [METRICS_NAMESPACE, METRIC.cycleFailed, ...stackDim, expect.objectContaining({ stat: 'Sum' })],
+    ]);
+    expect(metricsOf('Notifications sent')).toEqual([
+      [METRICS_NAMESPACE, METRIC.notificationsSent, ...stackDim, expect.objectContaining({ stat: 'Sum' })],
+    ]);
+  });
 
   it('graphs balance, month-to-date with forecast, and rolling 30 days per organization', () => {
     for (const org of config.organizations) {
+      // CloudWatch lists dimensions by name.
+      const orgDims = ['org', org.id, ...stackDim];
       expect(metricsOf(`${org.name}: credit balance`)).toEqual([
-        [
-          METRICS_NAMESPACE,
-          METRIC.creditBalance,
-          'org',
-          org.id,
-          expect.objectContaining({ stat: 'Maximum' }),
-        ],
+        [METRICS_NAMESPACE, METRIC.creditBalance, ...orgDims, expect.objectContaining({ stat: 'Maximum' })],
       ]);
       expect(metricsOf(`${org.name}: this month`)).toEqual([
-        [METRICS_NAMESPACE, METRIC.monthToDateCredits, 'org', org.id, expect.any(Object)],
-        [METRICS_NAMESPACE, METRIC.forecastMonthCredits, 'org', org.id, expect.any(Object)],
+        [METRICS_NAMESPACE, METRIC.monthToDateCredits, ...orgDims, expect.any(Object)],
+        [METRICS_NAMESPACE, METRIC.forecastMonthCredits, ...orgDims, expect.any(Object)],
       ]);
       expect(metricsOf(`${org.name}: last 30 days`)).toEqual([
-        [METRICS_NAMESPACE, METRIC.rolling30dCredits, 'org', org.id, expect.any(Object)],
+        [METRICS_NAMESPACE, METRIC.rolling30dCredits, ...orgDims, expect.any(Object)],
       ]);
     }
   });
 
-  it('finds every model of an organization with a SEARCH expression for quota use', () => {
+  it("finds every model of an organization with a SEARCH expression for quota use, in this stack's metrics", () => {
     expect(metricsOf('Agency EU: daily quota used')).toEqual([
       [
         {
-          expression: `SEARCH('{${METRICS_NAMESPACE},model,org} MetricName="${METRIC.dailyQuotaUsedPercent}" org="agency-eu"', 'Maximum', 3600)`,
+          expression: `SEARCH('{${METRICS_NAMESPACE},model,org,stack} MetricName="${METRIC.dailyQuotaUsedPercent}" stack="AgencyBudgetGuard" org="agency-eu"', 'Maximum', 3600)`,
           period: 3600,
         },
       ],
@@ -407,6 +501,24 @@ describe('dashboard', () => {
   it('draws each monthly budget of the whole organization as a line, in credits', () => {
     const widget = widgets.find((w) => w.properties.title === 'Studio production: this month');
     expect(JSON.stringify(widget)).toContain('"value":500000,"label":"budget monthly-total"');
+  });
+
+  it('has no per-organization graphs without per-organization metrics', () => {
+    const fleetOnly = exampleConfigInput();
+    fleetOnly.deployment = { dashboard: true };
+    const synthesized = synthStack(fleetOnly).template;
+    const text = joinedText(onlyResource(synthesized, 'AWS::CloudWatch::Dashboard').properties.DashboardBody);
+    const titles = (JSON.parse(text) as { widgets: { properties: { title?: string } }[] }).widgets.map(
+      (w) => w.properties.title,
+    );
+    expect(titles).toEqual([
+      undefined,
+      'Guard alarms',
+      'Organizations checked',
+      'Notifications sent',
+      'Guard function',
+    ]);
+    expect(text).not.toContain('"org"');
   });
 });
 
@@ -419,6 +531,7 @@ describe('outputs', () => {
     template.hasOutput('DashboardName', {
       Value: { Ref: onlyResource(template, 'AWS::CloudWatch::Dashboard').logicalId },
     });
+    expect(Object.keys(defaults.template.findOutputs('DashboardName'))).toEqual([]);
   });
 
   it('print the put-secret-value command for each organization', () => {
@@ -429,5 +542,75 @@ describe('outputs', () => {
     expect(joinedText(template.findOutputs('PutKeyCommandAgencyEu').PutKeyCommandAgencyEu?.Value)).toContain(
       '--secret-id budget-guard/runway/agency-eu ',
     );
+  });
+});
+
+describe('a fleet of 500 organizations', () => {
+  const fleetInput = fleetConfigInput(500);
+  const fleetConfig = parseConfig(fleetInput, 'fleet config');
+  const fleet = synthStack(fleetInput);
+  const fleetFn = onlyResource(fleet.template, 'AWS::Lambda::Function');
+  const fleetTemplate = fleet.template.toJSON() as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    Outputs: Record<string, unknown>;
+  };
+
+  /** A policy document as IAM will measure it: tokens resolved to their longest values, no whitespace. */
+  function worstCaseText(value: unknown): string {
+    const resolve = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(resolve);
+      if (typeof v !== 'object' || v === null) return v;
+      const record = v as Record<string, unknown>;
+      if ('Fn::Join' in record) {
+        const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+        return parts.map((part) => String(resolve(part))).join(separator);
+      }
+      if ('Ref' in record) {
+        const pseudo: Record<string, string> = {
+          'AWS::Partition': 'aws-us-gov',
+          'AWS::Region': 'ap-southeast-3',
+          'AWS::AccountId': '123456789012',
+        };
+        return pseudo[record.Ref as string] ?? 'x'.repeat(200);
+      }
+      if ('Fn::GetAtt' in record) return 'x'.repeat(200);
+      return Object.fromEntries(Object.entries(record).map(([k, x]) => [k, resolve(x)]));
+    };
+    return JSON.stringify(resolve(value));
+  }
+
+  it('synthesizes with the whole config outside the environment', () => {
+    const variables = (fleetFn.properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(variables).sort()).toEqual(['STACK_NAME', 'TABLE_NAME', 'TOPIC_ARN']);
+    const environment = JSON.stringify(fleetFn.properties.Environment);
+    expect(environment.length).toBeLessThan(300);
+    for (const org of fleetConfig.organizations) expect(environment).not.toContain(org.id);
+    // The config itself is ~200 KB, 50 times what Lambda allows for a whole environment.
+    expect(JSON.stringify(fleetConfig).length).toBeGreaterThan(50 * 4096);
+  });
+
+  it('gives one run the longest timeout Lambda allows', () => {
+    expect(fleetFn.properties.Timeout).toBe(900);
+  });
+
+  it('stays within CloudFormation limits: 500 resources and 200 outputs per stack', () => {
+    expect(Object.keys(fleetTemplate.Resources).length).toBeLessThan(100);
+    expect(Object.keys(fleetTemplate.Outputs)).toContain('PutKeyCommand');
+    expect(Object.keys(fleetTemplate.Outputs).length).toBeLessThanOrEqual(200);
+  });
+
+  it("lets the guard read every organization's secret, in policies IAM accepts", () => {
+    expect(secretReadResources(fleet.template).sort()).toEqual(
+      fleetConfig.organizations.map((org) => `${org.apiKeySecretName}-??????`).sort(),
+    );
+    const policies = Object.values(fleetTemplate.Resources).filter((r) => r.Type.startsWith('AWS::IAM::'));
+    const inline = policies.filter((r) => r.Type === 'AWS::IAM::Policy');
+    const managed = policies.filter((r) => r.Type === 'AWS::IAM::ManagedPolicy');
+    // IAM: 10,240 characters of inline policy per role, 6,144 per managed policy, 10 managed policies per role.
+    for (const policy of inline)
+      expect(worstCaseText(policy.Properties.PolicyDocument).length).toBeLessThanOrEqual(10_240);
+    for (const policy of managed)
+      expect(worstCaseText(policy.Properties.PolicyDocument).length).toBeLessThanOrEqual(6_144);
+    expect(managed.length).toBeLessThanOrEqual(10);
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../functions/config.ts';
 import { readConfigContext } from '../../lib/app-config.ts';
 import { deploymentProblems } from '../../lib/budget-guard-stack.ts';
-import { exampleConfigInput, PROJECT_ROOT } from './stack-fixture.ts';
+import { exampleConfigInput, fleetConfigInput, PROJECT_ROOT } from './stack-fixture.ts';
 
 const run = promisify(execFile);
 
@@ -81,19 +81,36 @@ describe('deploymentProblems', () => {
     ]);
   });
 
-  it('refuses a config too large for the Lambda environment', () => {
-    const input = exampleConfigInput();
-    input.organizations = Array.from({ length: 30 }, (_, i) => ({
-      id: `organization-${i}`,
-      name: `Organization number ${i}`,
-      apiKeySecretName: `budget-guard/runway/organization-${i}`,
-      budgets: [
-        { id: 'monthly-total', period: 'month' as const, limit: { usd: 1000 }, thresholds: [80, 100] },
-      ],
-    }));
+  it('accepts 500 organizations: the config travels in the code asset, not the environment', () => {
+    expect(deploymentProblems(parseConfig(fleetConfigInput(500), 'x'))).toEqual([]);
+  });
+
+  it('refuses to create more secrets than a stack can hold, naming the way out', () => {
+    const input = fleetConfigInput(500);
+    input.deployment = { createSecrets: true };
     expect(deploymentProblems(parseConfig(input, 'x'))).toEqual([
-      expect.stringMatching(/^\$: the config is \d+ bytes as JSON; .* room for 3584/),
+      expect.stringMatching(
+        /^\$\.deployment\.createSecrets: the stack would create 500 secrets, .* at most 400 organizations\. Set createSecrets to false/,
+      ),
     ]);
+  });
+
+  it('refuses more secret grants than a role can hold', () => {
+    const input = fleetConfigInput(700);
+    for (const org of input.organizations) org.apiKeySecretName = `agency/clients/${org.id}/runway-api-key`;
+    expect(deploymentProblems(parseConfig(input, 'x'))).toEqual([
+      expect.stringMatching(/^\$\.organizations: reading 700 secrets takes 1\d IAM policy statements/),
+    ]);
+  });
+
+  it('refuses a per-organization dashboard with more rows than CloudWatch allows', () => {
+    const input = fleetConfigInput(124);
+    input.deployment = { createSecrets: false, dashboard: true, perOrganizationMetrics: true };
+    expect(deploymentProblems(parseConfig(input, 'x'))).toEqual([
+      expect.stringMatching(/^\$\.deployment\.dashboard: .* at most 123 organizations \(there are 124\)/),
+    ]);
+    input.organizations.pop();
+    expect(deploymentProblems(parseConfig(input, 'x'))).toEqual([]);
   });
 });
 

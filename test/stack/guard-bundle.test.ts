@@ -22,11 +22,11 @@ describe('guard bundle', () => {
     const assetDirs = readdirSync(app.outdir).filter((name) => name.startsWith('asset.'));
     expect(assetDirs).toHaveLength(1);
     const assetDir = join(app.outdir, String(assetDirs[0]));
-    expect(readdirSync(assetDir)).toEqual(['index.mjs']);
+
+    // The config travels next to the code (see guard-config-asset.test.ts).
+    expect(readdirSync(assetDir)).toEqual(['config.json', 'index.mjs']);
     const file = join(assetDir, 'index.mjs');
     const code = readFileSync(file, 'utf8');
-
-    // ESM, exporting the handler the function names.
     expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
     expect(code).not.toMatch(/\bmodule\.exports\s*=/);
     // Every package is inside: the only modules imported at run time are Node.js built-ins.

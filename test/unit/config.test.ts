@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   type ConfigInput,
+  deploymentSettings,
   limitInCredits,
   parseConfig,
   parseConfigText,
@@ -105,6 +106,54 @@ describe('valid configuration', () => {
       expect(parseConfig({ ...minimal(), schedule }, 'test').schedule).toBe(schedule);
     },
   );
+});
+
+describe('deployment settings', () => {
+  it('default to the stack name RunwayBudgetGuard, no reserved concurrency, fleet metrics only, no dashboard and secrets created by the stack', () => {
+    expect(deploymentSettings(parseConfig(minimal(), 'test'))).toEqual({
+      stackName: 'RunwayBudgetGuard',
+      reservedConcurrency: undefined,
+      perOrganizationMetrics: false,
+      dashboard: false,
+      createSecrets: true,
+    });
+  });
+
+  it('take what the config sets', () => {
+    const deployment = {
+      stackName: 'Agency-EU-2',
+      reservedConcurrency: 2,
+      perOrganizationMetrics: true,
+      dashboard: true,
+      createSecrets: false,
+    };
+    expect(deploymentSettings(parseConfig({ ...minimal(), deployment }, 'test'))).toEqual(deployment);
+  });
+
+  it('reports each bad setting by path', () => {
+    expect(
+      problemsOf({
+        ...minimal(),
+        deployment: {
+          stackName: '2nd_stack',
+          reservedConcurrency: 0.5,
+          perOrganizationMetrics: 'yes',
+          dashbaord: true,
+        },
+      }),
+    ).toEqual([
+      '$.deployment.stackName: does not match /^[A-Za-z][A-Za-z0-9-]{0,127}$/',
+      '$.deployment.reservedConcurrency: expected int, got the number 0.5',
+      '$.deployment.perOrganizationMetrics: expected boolean, got the string "yes"',
+      '$.deployment: has unknown key "dashbaord" (check the spelling against the README\'s configuration reference)',
+    ]);
+    expect(problemsOf({ ...minimal(), deployment: { reservedConcurrency: 0 } })).toEqual([
+      '$.deployment.reservedConcurrency: must be at least 1',
+    ]);
+    expect(problemsOf({ ...minimal(), deployment: { reservedConcurrency: 1001 } })).toEqual([
+      '$.deployment.reservedConcurrency: must be at most 1000',
+    ]);
+  });
 });
 
 describe('each problem names its JSON path', () => {
