@@ -35,12 +35,11 @@ export class StateParameters extends Construct {
       stack,
     );
 
-    // A policy of its own, so the wildcard's acknowledgement below covers this statement and nothing else.
-    const writePolicy = new ManagedPolicy(this, 'WritePolicy', {
-      description: `Runway Budget Guard (${stack.stackName}): the guard writes the organizations' budget states`,
-      statements: [new PolicyStatement({ actions: ['ssm:PutParameter'], resources: [parametersArn] })],
-    });
-    writePolicy.attachToRole(props.writer);
+    // In the role's own policy (a role may have only 10 managed policies, and large fleets need them for the
+    // secrets). The acknowledgement below names this exact resource, so it covers nothing else.
+    props.writer.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ssm:PutParameter'], resources: [parametersArn] }),
+    );
 
     this.readPolicy = new ManagedPolicy(this, 'ReadPolicy', {
       description: `Runway Budget Guard (${stack.stackName}): read the organizations' budget states (budget-guard gate --from-parameter)`,
@@ -48,8 +47,8 @@ export class StateParameters extends Construct {
     });
     const reason =
       "One parameter per configured organization under this stack's own prefix (parameter/<stack>/state/*): the organizations change with the config, and listing every ARN would outgrow IAM's policy size limit for large fleets.";
-    for (const policy of [writePolicy, this.readPolicy]) {
-      Validations.of(policy).acknowledge({
+    for (const scope of [props.writer, this.readPolicy]) {
+      Validations.of(scope).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${this.prefix.slice(1)}*]`,
         reason,
       });
