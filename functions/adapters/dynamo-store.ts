@@ -475,6 +475,7 @@ function snapshotItem(snapshot: Snapshot): Item {
     monthToDateCredits: snapshot.monthToDateCredits,
     rolling30dCredits: snapshot.rolling30dCredits,
     forecastMonthCredits: snapshot.forecastMonthCredits,
+    ...(snapshot.purchasedCredits === undefined ? {} : { purchasedCredits: snapshot.purchasedCredits }),
   };
 }
 
@@ -490,6 +491,7 @@ function statusItem(status: OrgStatus): Item {
     lastSuccessAt: status.lastSuccessAt,
     backfilledAt: status.backfilledAt,
     historyStart: status.historyStart,
+    watchStart: status.watchStart,
     balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
   };
 }
@@ -523,6 +525,7 @@ function toSnapshot(item: Item): Snapshot {
     monthToDateCredits: num(item, 'monthToDateCredits'),
     rolling30dCredits: num(item, 'rolling30dCredits'),
     forecastMonthCredits: numOrNull(item, 'forecastMonthCredits'),
+    ...(typeof item.purchasedCredits === 'number' ? { purchasedCredits: item.purchasedCredits } : {}),
   };
 }
 
@@ -540,6 +543,7 @@ function toStatus(item: Item): OrgStatus {
   // Optional fields stay absent rather than `undefined`, so the object equals what was saved.
   if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
   if (typeof item.historyStart === 'string') status.historyStart = item.historyStart;
+  if (typeof item.watchStart === 'string') status.watchStart = item.watchStart;
   if (episode) status.balanceEpisode = { since: str(episode, 'since') };
   return status;
 }

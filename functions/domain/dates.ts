@@ -1,4 +1,16 @@
 /** UTC calendar arithmetic on `YYYY-MM-DD` strings. Runway's usage dates are UTC days. */
+import { UTCDate } from '@date-fns/utc';
+import {
+  endOfISOWeek,
+  endOfQuarter,
+  endOfMonth as fnsEndOfMonth,
+  startOfMonth as fnsStartOfMonth,
+  getISOWeek,
+  getISOWeekYear,
+  getQuarter,
+  startOfISOWeek,
+  startOfQuarter,
+} from 'date-fns';
 
 const DAY_MS = 86_400_000;
 
@@ -49,4 +61,77 @@ export function dateRange(from: string, to: string): string[] {
 /** True for a real calendar date written `YYYY-MM-DD`. */
 export function isIsoDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && utcDate(new Date(`${value}T00:00:00Z`)) === value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Budget periods: the UTC day, ISO week (Monday to Sunday), month and quarter a date falls in.
+
+/** The periods a budget can run over. */
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'quarter';
+
+function utc(date: string): UTCDate {
+  return new UTCDate(`${date}T00:00:00Z`);
+}
+
+function dayOf(value: Date): string {
+  return value.toISOString().slice(0, 10);
+}
+
+/** First day of the `period` that `date` falls in (ISO weeks start on Monday). */
+export function periodStart(period: BudgetPeriod, date: string): string {
+  const d = utc(date);
+  switch (period) {
+    case 'day':
+      return date;
+    case 'week':
+      return dayOf(startOfISOWeek(d));
+    case 'month':
+      return dayOf(fnsStartOfMonth(d));
+    case 'quarter':
+      return dayOf(startOfQuarter(d));
+  }
+}
+
+/** Last day of the `period` that `date` falls in. */
+export function periodEnd(period: BudgetPeriod, date: string): string {
+  const d = utc(date);
+  switch (period) {
+    case 'day':
+      return date;
+    case 'week':
+      return dayOf(endOfISOWeek(d));
+    case 'month':
+      return dayOf(fnsEndOfMonth(d));
+    case 'quarter':
+      return dayOf(endOfQuarter(d));
+  }
+}
+
+/**
+ * The ledger key of the `period` that `date` falls in: `2026-11-22`, `2026-W47` (ISO week-numbering year,
+ * so 29 Dec 2025 is `2026-W01`), `2026-11`, `2026-Q4`.
+ */
+export function periodKey(period: BudgetPeriod, date: string): string {
+  const d = utc(date);
+  switch (period) {
+    case 'day':
+      return date;
+    case 'week':
+      return `${getISOWeekYear(d)}-W${String(getISOWeek(d)).padStart(2, '0')}`;
+    case 'month':
+      return date.slice(0, 7);
+    case 'quarter':
+      return `${date.slice(0, 4)}-Q${getQuarter(d)}`;
+  }
+}
+
+/** Days in the `period` that `date` falls in. */
+export function periodDays(period: BudgetPeriod, date: string): number {
+  return daysBetween(periodStart(period, date), periodEnd(period, date)) + 1;
+}
+
+/** Fraction of the UTC day `instant` falls in that is still ahead of it, in [0, 1). */
+export function restOfDay(instant: Date): number {
+  const start = Date.parse(`${utcDate(instant)}T00:00:00Z`);
+  return Math.max(0, 1 - (instant.getTime() - start) / DAY_MS);
 }

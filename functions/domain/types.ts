@@ -51,6 +51,12 @@ export interface Snapshot {
   readonly monthToDateCredits: number;
   readonly rolling30dCredits: number;
   readonly forecastMonthCredits: number | null;
+  /**
+   * Credits bought that UTC day, inferred from balance changes (balance now − balance at the previous read +
+   * credits used in between, counted when at least Runway's 1,000-credit minimum purchase). Runs of the same
+   * day add up. Absent on days before the guard watched the balance.
+   */
+  readonly purchasedCredits?: number;
 }
 
 export type StatusState = 'ok' | 'warn' | 'critical';
@@ -72,6 +78,8 @@ export interface OrgStatus {
   /** First UTC day the stored usage history covers (the backfill's start). */
   readonly historyStart?: string | undefined;
   readonly balanceEpisode?: BalanceEpisode | undefined;
+  /** The first UTC day the guard read the balance: purchases are known from then on. */
+  readonly watchStart?: string | undefined;
 }
 
 /** A rendered notification, ready to publish. */

@@ -521,3 +521,49 @@ describe('runGuard', () => {
     expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toBeDefined();
   });
 });
+
+describe('purchases inferred from the balance', () => {
+  // The guard first reads the balance 31 days before NOW: from NOW on it has watched a whole 30-day window.
+  const FIRST = new Date(NOW.getTime() - 31 * 86_400_000);
+  // Used between the first read (Oct 20, a full day) and NOW: Oct 21 – Nov 19 at 1 500 + 900 today.
+  const USED_BETWEEN = 30 * 1500 + 900;
+
+  it('records a top-up on the day it is seen, adds later ones of the same day, and ignores noise', async () => {
+    const h = await harness();
+    expect((await h.run({ now: FIRST })).ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${utcDate(FIRST)}`)?.purchasedCredits).toBeUndefined();
+    expect((await h.store.getStatus('acme'))?.watchStart).toBe(utcDate(FIRST));
+
+    // A 900 000-credit purchase between the reads; the balance also paid for the usage in between.
+    simulator().setCreditBalance(h.apiKey, 200_000 - USED_BETWEEN + 900_000);
+    const second = await h.run();
+    expect(second.ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ purchasedCredits: 900_000 });
+
+    // The tier cap now counts purchases (90% of 1 000 000), not the 45 900 credits used (under 5%).
+    expect(second.overview?.tierCap).toMatchObject({ basis: 'purchases', counted: 900_000, room: 100_000 });
+    const tierCap = h.notifier.messages.find((m) => m.attributes.kind === 'tier-cap');
+    expect(tierCap?.json).toMatchObject({ basis: 'purchases', bought30dCredits: 900_000, threshold: 80 });
+    expect(tierCap?.text).toContain('inferred from balance changes');
+
+    // A later run of the same day: 300 more credits used, a 5 000-credit top-up; the day's total grows.
+    simulator().addUsage(h.apiKey, TODAY, 'gen4.5', 300);
+    simulator().setCreditBalance(h.apiKey, 200_000 - USED_BETWEEN + 900_000 - 300 + 5000);
+    expect((await h.run({ now: at(11) })).ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ purchasedCredits: 905_000 });
+
+    // A rise under Runway's 1 000-credit minimum purchase is usage timing, not a top-up.
+    simulator().setCreditBalance(h.apiKey, 200_000 - USED_BETWEEN + 905_000 - 300 + 500);
+    expect((await h.run({ now: at(12) })).ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ purchasedCredits: 905_000 });
+    const snapshot = await h.store.getLatestSnapshot('acme', TODAY);
+    expect(snapshot?.purchasedCredits).toBe(905_000);
+  });
+
+  it('measures the tier cap on usage, and says so, until 30 days are watched', async () => {
+    const h = await harness();
+    const first = await h.run();
+    expect(first.overview?.tierCap).toMatchObject({ basis: 'usage', watchStart: TODAY });
+    expect(first.overview?.tierCap.counted).toBe(first.overview?.used30d);
+  });
+});
