@@ -28,7 +28,7 @@ import {
   purchasedToday,
   purchaseHistory,
 } from '../domain/cycle-state.ts';
-import { addDays, utcDate } from '../domain/dates.ts';
+import { addDays, periodStart, utcDate } from '../domain/dates.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
 import type { Overview } from '../domain/overview.ts';
@@ -262,9 +262,22 @@ function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<
     status: statusP,
     previous: store.getLatestSnapshot(run.org.id, run.today),
     recent: store.getSnapshots(run.org.id, addDays(run.today, -29), run.today),
-    usage: store.getUsage(run.org.id, run.window.startDate, run.today),
+    usage: store.getUsage(run.org.id, storedUsageFrom(run), run.today),
     pending: store.listPendingAlerts(run.org.id, run.wall()),
   });
+}
+
+/**
+ * The first day of stored usage a run reads: the window's start, or the start of a budget's period when that
+ * is earlier (a quarter reaches back up to 92 days; Runway is asked only for the window).
+ */
+function storedUsageFrom(run: Run): string {
+  let from = run.window.startDate;
+  for (const budget of run.org.budgets) {
+    const start = periodStart(budget.period, run.today);
+    if (start < from) from = start;
+  }
+  return from;
 }
 
 /**
@@ -332,7 +345,8 @@ function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | und
 /** Step 3: the days Runway reported that differ from the stored ones, and the history with them applied. */
 async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Promise<Merged> {
   const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
-  let storedDays = stored.usage;
+  let storedDays = stored.usage.filter((d) => d.date >= run.window.startDate);
+  const beforeWindow = stored.usage.filter((d) => d.date < run.window.startDate);
   if (rangeStart < run.window.startDate) {
     // A backfill reaches before the window: compare with what is stored there too.
     const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
@@ -342,20 +356,17 @@ async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Pr
   const storedIndex = indexUsage(storedDays);
   const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
   const usage = new Map(storedIndex);
+  for (const day of beforeWindow) if (!usage.has(day.date)) usage.set(day.date, day);
   for (const day of changed) usage.set(day.date, day);
   const historyStart = stored.status?.historyStart ?? rangeStart;
   // Inferring purchases since the previous read needs the usage from that read's month start (it reaches
   // before the window when the previous read was last month and more than 30 days ago from its start).
-  let knownFrom = rangeStart;
+  const storedFrom = storedUsageFrom(run);
+  let knownFrom = storedFrom < rangeStart ? storedFrom : rangeStart;
   const basis = purchaseBasisStart(stored.previous);
-  if (
-    basis !== undefined &&
-    basis < rangeStart &&
-    basis >= historyStart &&
-    basis >= addDays(run.today, -62)
-  ) {
-    for (const day of await run.deps.store.getUsage(run.org.id, basis, addDays(rangeStart, -1))) {
-      usage.set(day.date, day);
+  if (basis !== undefined && basis < knownFrom && basis >= historyStart && basis >= addDays(run.today, -62)) {
+    for (const day of await run.deps.store.getUsage(run.org.id, basis, addDays(knownFrom, -1))) {
+      if (!usage.has(day.date)) usage.set(day.date, day);
     }
     knownFrom = basis;
   }

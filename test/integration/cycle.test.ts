@@ -567,3 +567,86 @@ describe('purchases inferred from the balance', () => {
     expect(first.overview?.tierCap.counted).toBe(first.overview?.used30d);
   });
 });
+
+describe('week and quarter budgets, recurring steps, and advice that holds across one run', () => {
+  // NOW is Fri 20 Nov 2026 10:00 (ISO week 47; Q4). 1 500 credits a day (gen4.5 1 000, veo3.1 500), 900 today.
+  const config = () =>
+    configFor({
+      budgets: [
+        // Mon 16 – Fri 20: 4 × 1 500 + 900 = 6 900 of 8 000 (86%); the week projects to 134%.
+        { id: 'weekly', period: 'week', limit: { credits: 8000 }, thresholds: [50, 80, 100], forecast: true },
+        // 1 Oct – 20 Nov: 50 × 1 500 + 900 = 75 900 of 30 000 (253%): steps 150, 200, 250 past the limit.
+        {
+          id: 'quarterly',
+          period: 'quarter',
+          limit: { credits: 30_000 },
+          thresholds: [100],
+          every: { percent: 50 },
+        },
+        // veo3.1 today: 300 of 350 (85%) by 10:00, on pace for about 720 (205%).
+        { id: 'veo-daily', period: 'day', model: 'veo3.1', limit: { credits: 350 }, thresholds: [80] },
+        // The month: 19 × 1 500 + 900 = 29 400 of 60 000 (49%), projecting to about 45 000 (75%).
+        { id: 'monthly', period: 'month', limit: { credits: 60_000 }, thresholds: [40], forecast: true },
+      ],
+    });
+
+  it('fires once per budget, period key and line; each step past the limit once', async () => {
+    const h = await harness(config());
+    const first = await h.run();
+    expect(first.ok).toBe(true);
+    expect(sentKeys(first).sort()).toEqual(
+      [
+        'budget#monthly#2026-11#40',
+        'budget#quarterly#2026-Q4#250',
+        'budget#veo-daily#2026-11-20#80',
+        'budget#weekly#2026-W47#80',
+        'forecast#weekly#2026-W47#projected',
+      ].sort(),
+    );
+    const ledger = [...(await h.items()).keys()].filter((sk) => sk.startsWith('ALERT#budget#quarterly#'));
+    // The lower steps of the same run are recorded as covered, so they never go out later.
+    expect(ledger.sort()).toEqual(
+      ['100', '150', '200', '250'].map((l) => `ALERT#budget#quarterly#2026-Q4#${l}`).sort(),
+    );
+
+    // The same hour again: nothing.
+    expect(sentKeys(await h.run())).toEqual([]);
+
+    // 15 000 more credits today: 90 900 of 30 000 = 303%, the 300% step, once.
+    simulator().addUsage(h.apiKey, TODAY, 'gen4.5', 1000 + 15_000);
+    const later = await h.run({ now: at(11) });
+    expect(sentKeys(later)).toContain('budget#quarterly#2026-Q4#300');
+    expect(sentKeys(await h.run({ now: at(12) }))).not.toContain('budget#quarterly#2026-Q4#300');
+  });
+
+  it('never says "nothing is needed" about a budget the same run projects past its limit', async () => {
+    const h = await harness(config());
+    await h.run();
+    const messages = h.notifier.messages;
+    // What the run projects for each budget, from every message's JSON body.
+    const projected = new Map<string, number>();
+    for (const m of messages) {
+      const json = m.json as Record<string, unknown> & { budget?: { id: string } };
+      if (json.budget && typeof json.projectedPercent === 'number')
+        projected.set(json.budget.id, Math.max(projected.get(json.budget.id) ?? 0, json.projectedPercent));
+    }
+    expect(projected.get('weekly')).toBeGreaterThanOrEqual(100);
+    expect(projected.get('veo-daily')).toBeGreaterThanOrEqual(100);
+    expect(projected.get('monthly')).toBeLessThan(100);
+    for (const m of messages) {
+      const json = m.json as { budget?: { id: string } };
+      const text = m.text.replace(/\s+/g, ' ');
+      if (!json.budget) continue;
+      if ((projected.get(json.budget.id) ?? 0) >= 100) {
+        expect(text, m.subject).not.toContain('nothing is needed');
+        if (m.attributes.kind === 'budget')
+          expect(text, m.subject).toMatch(/will run out unless spend slows|reaches about/);
+      }
+    }
+    // The in-budget month may say so, with its projection.
+    const monthly = messages.find((m) => m.attributes.rule === 'monthly');
+    expect(monthly?.text.replace(/\s+/g, ' ')).toContain(
+      'within the budget, so if that pace is expected, nothing is needed now',
+    );
+  });
+});
