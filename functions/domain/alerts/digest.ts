@@ -172,6 +172,7 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
       },
     ],
     advice,
+    footer: 'You get this digest once a day, with the first check at or after the configured hour (UTC).',
     data: {
       date: o.today,
       creditBalance: o.creditBalance,
