@@ -18,7 +18,12 @@ export function formatModelTable(models: Overview['models']): string[] {
   );
 }
 
-const PERIOD_LABEL = { day: 'today', week: 'this week', month: 'this month', quarter: 'this quarter' } as const;
+const PERIOD_LABEL = {
+  day: 'today',
+  week: 'this week',
+  month: 'this month',
+  quarter: 'this quarter',
+} as const;
 
 /** Each budget's spend, limit, use and month-end forecast. */
 export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: number): string[] {
