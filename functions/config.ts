@@ -43,13 +43,43 @@ const limitSchema = z.union(
   { error: 'limit takes exactly one of {"credits": N} or {"usd": N}' },
 );
 
+/** The periods a budget can run over (UTC): the day, the ISO week from Monday, the month, the quarter. */
+export const BUDGET_PERIODS = ['day', 'week', 'month', 'quarter'] as const;
+
+/**
+ * A recurring step past the limit: once spend is over 100%, one more alert each time it grows by this much
+ * (125%, 150%, … for `{ "percent": 25 }`). Each step fires once per period.
+ */
+const everySchema = z.union(
+  [
+    z.strictObject({
+      percent: z.number().check(
+        z.gte(5, {
+          error: 'a recurring step must be at least 5 (percent of the limit), so alerts cannot flood',
+        }),
+      ),
+    }),
+    z.strictObject({ credits: positiveStep() }),
+    z.strictObject({ usd: positiveStep() }),
+  ],
+  {
+    error:
+      'every takes exactly one of {"percent": N}, {"credits": N} or {"usd": N}: the step past the limit at which another alert goes out',
+  },
+);
+
+function positiveStep() {
+  return z.number().check(z.gt(0, { error: 'a recurring step must be greater than 0' }));
+}
+
 const budgetSchema = z
   .strictObject({
     id: z.string().check(z.regex(ID_PATTERN, { error: 'an id is 1–40 characters of a-z, 0-9 and -' })),
-    period: z.enum(['day', 'month'], { error: 'period must be "day" or "month"' }),
+    period: z.enum(BUDGET_PERIODS, { error: 'period must be "day", "week", "month" or "quarter"' }),
     model: z.optional(z.string().check(z.minLength(1))),
     limit: limitSchema,
     thresholds,
+    every: z.optional(everySchema),
     forecast: z.optional(z.boolean()),
     /**
      * Once spend reaches this % of the limit, the organization's state is `stop` until the period ends or the
@@ -62,11 +92,32 @@ const budgetSchema = z
     ),
   })
   .check(
-    z.refine((b) => !(b.forecast && b.period !== 'month'), {
-      error: 'forecast is only available for month budgets',
+    z.refine((b) => !(b.forecast && b.period === 'day'), {
+      error: 'forecast needs a period longer than a day ("week", "month" or "quarter")',
       path: ['forecast'],
     }),
+    z.refine((b) => !(b.every && stepPercent(b.every, b.limit) < 5), {
+      error: 'a recurring step must be at least 5% of the limit, so alerts cannot flood',
+      path: ['every'],
+      when: (payload) => {
+        const v = payload.value as { every?: unknown; limit?: unknown };
+        return everySchema.safeParse(v.every).success && limitSchema.safeParse(v.limit).success;
+      },
+    }),
   );
+
+/**
+ * A recurring step as a percentage of the limit. A step in one unit against a limit in the other converts at
+ * the default $0.01 a credit (the check is only a floor against floods).
+ */
+function stepPercent(
+  every: { percent: number } | { credits: number } | { usd: number },
+  limit: { credits: number } | { usd: number },
+): number {
+  if ('percent' in every) return every.percent;
+  const toCredits = (v: { credits: number } | { usd: number }) => ('credits' in v ? v.credits : v.usd * 100);
+  return (toCredits(every) / toCredits(limit)) * 100;
+}
 
 const lowBalanceSchema = z
   .strictObject({

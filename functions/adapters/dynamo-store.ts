@@ -515,8 +515,7 @@ function snapshotItem(snapshot: Snapshot): Item {
     monthToDateCredits: snapshot.monthToDateCredits,
     rolling30dCredits: snapshot.rolling30dCredits,
     forecastMonthCredits: snapshot.forecastMonthCredits,
-    // Absent when unknown (the client drops undefined attributes).
-    purchasedCredits: snapshot.purchasedCredits,
+    ...(snapshot.purchasedCredits === undefined ? {} : { purchasedCredits: snapshot.purchasedCredits }),
   };
 }
 
@@ -532,6 +531,7 @@ function statusItem(status: OrgStatus): Item {
     lastSuccessAt: status.lastSuccessAt,
     backfilledAt: status.backfilledAt,
     historyStart: status.historyStart,
+    watchStart: status.watchStart,
     balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
     stopBudget: status.stopBudget,
     stateParameter: status.stateParameter
@@ -593,6 +593,7 @@ function toStatus(item: Item): OrgStatus {
   // Optional fields stay absent rather than `undefined`, so the object equals what was saved.
   if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
   if (typeof item.historyStart === 'string') status.historyStart = item.historyStart;
+  if (typeof item.watchStart === 'string') status.watchStart = item.watchStart;
   if (episode) status.balanceEpisode = { since: str(episode, 'since') };
   if (typeof item.stopBudget === 'string') status.stopBudget = item.stopBudget;
   const parameter = item.stateParameter as Item | undefined;

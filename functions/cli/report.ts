@@ -87,9 +87,13 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
     }
     lines.push(
       '',
-      `Stored: snapshot for ${o.today}, ${result.usageDaysWritten} usage day(s) written${
-        result.backfilled ? ' (first run: 90 days of history backfilled)' : ''
-      }, ${result.writeRequests} write request(s).`,
+      `Stored: snapshot for ${o.today}, ${result.usageDaysWritten} usage ${
+        result.usageDaysWritten === 1 ? 'day' : 'days'
+      } written${
+        result.backfilled
+          ? ` (first run: asked Runway for the last 90 days; it reported usage on ${result.usageDaysWritten} of them, and days without usage are not stored)`
+          : ''
+      }, ${result.writeRequests} write ${result.writeRequests === 1 ? 'request' : 'requests'}.`,
     );
   }
   const n = result.notifications;

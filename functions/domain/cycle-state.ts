@@ -5,6 +5,7 @@
 
 import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
 import { type Stop, stopReason } from './enforcement.ts';
+import { CAP_WINDOW_DAYS, inferPurchase, type PurchaseHistory, type UsageIndex } from './figures.ts';
 import type { Overview } from './overview.ts';
 import type {
   BalanceEpisode,
@@ -58,12 +59,74 @@ export function stateOf(conditions: readonly { severity: string }[]): StatusStat
   return 'ok';
 }
 
-/** The day's snapshot: what Runway said now, and the overview's spend figures. */
+/**
+ * The first day whose usage a purchase inference since `previous` needs: the start of the month of the
+ * previous read (its month to date tells what had been used by then).
+ */
+export function purchaseBasisStart(previous: Snapshot | undefined): string | undefined {
+  return previous ? startOfMonth(previous.date) : undefined;
+}
+
+/**
+ * Credits bought today so far: what earlier runs of today recorded, plus what this run infers since the
+ * previous read (balance now − balance then + credits used in between, when at least Runway's minimum
+ * purchase). A purchase seen after a gap of several days is counted on the day it was seen. Undefined on the
+ * first read (nothing to compare with), or when the usage in between is not known.
+ */
+export function purchasedToday(input: {
+  readonly previous: Snapshot | undefined;
+  readonly details: OrganizationDetails;
+  readonly usage: UsageIndex;
+  readonly now: Date;
+  /** First day the usage index holds. */
+  readonly knownFrom: string;
+}): number | undefined {
+  const { previous } = input;
+  const today = utcDate(input.now);
+  if (!previous) return undefined;
+  const earlier = previous.date === today ? (previous.purchasedCredits ?? 0) : 0;
+  // A read from the same instant or later (a back-dated clock) tells nothing new.
+  if (Date.parse(previous.fetchedAt) >= input.now.getTime() || previous.date > today) {
+    return previous.date === today ? previous.purchasedCredits : undefined;
+  }
+  const bought = inferPurchase({
+    balanceThen: previous.creditBalance,
+    balanceNow: input.details.creditBalance,
+    usage: input.usage,
+    from: startOfMonth(previous.date),
+    usedThen: previous.monthToDateCredits,
+    today,
+    knownFrom: input.knownFrom,
+  });
+  if (bought === undefined) return previous.date === today ? previous.purchasedCredits : undefined;
+  return earlier + bought;
+}
+
+/**
+ * The purchases of the last 30 days: stored snapshots' `purchasedCredits` before today, and today's.
+ * `watchStart` is the first day the guard read the balance.
+ */
+export function purchaseHistory(input: {
+  readonly today: string;
+  readonly watchStart: string;
+  readonly snapshots: readonly Snapshot[];
+  readonly purchasedToday: number | undefined;
+}): PurchaseHistory {
+  const from = addDays(input.today, -(CAP_WINDOW_DAYS - 1));
+  const days = input.snapshots
+    .filter((s) => s.date >= from && s.date < input.today && (s.purchasedCredits ?? 0) > 0)
+    .map((s) => ({ date: s.date, credits: s.purchasedCredits ?? 0 }));
+  if ((input.purchasedToday ?? 0) > 0) days.push({ date: input.today, credits: input.purchasedToday ?? 0 });
+  return { watchStart: input.watchStart, days: days.sort((a, b) => (a.date < b.date ? -1 : 1)) };
+}
+
+/** The day's snapshot: what Runway said now, the overview's spend figures and the day's purchases. */
 export function buildSnapshot(input: {
   readonly orgId: string;
   readonly now: Date;
   readonly details: OrganizationDetails;
   readonly overview: Overview;
+  readonly purchasedCredits?: number | undefined;
 }): Snapshot {
   const { details, overview } = input;
   return {
@@ -76,6 +139,7 @@ export function buildSnapshot(input: {
     monthToDateCredits: overview.monthToDate,
     rolling30dCredits: overview.used30d,
     forecastMonthCredits: overview.forecast?.projected ?? null,
+    ...(input.purchasedCredits === undefined ? {} : { purchasedCredits: input.purchasedCredits }),
   };
 }
 
@@ -91,6 +155,8 @@ export function buildStatus(input: {
   readonly previous?: OrgStatus | undefined;
   readonly historyStart: string;
   readonly balanceEpisode?: BalanceEpisode | undefined;
+  /** The first day the guard read the balance (kept from `previous`, else today). */
+  readonly watchStart?: string | undefined;
 }): OrgStatus {
   const now = input.now.toISOString();
   const stops = input.stops ?? [];
@@ -105,5 +171,6 @@ export function buildStatus(input: {
     balanceEpisode: input.balanceEpisode,
     stopBudget: stops[0]?.budget,
     stateParameter: input.previous?.stateParameter,
+    watchStart: input.previous?.watchStart ?? input.watchStart ?? utcDate(input.now),
   };
 }

@@ -1,6 +1,16 @@
 /** UTC calendar arithmetic on `YYYY-MM-DD` strings. Runway's usage dates are UTC days. */
 import { UTCDate } from '@date-fns/utc';
-import { getISOWeek, getISOWeekYear, startOfISOWeek } from 'date-fns';
+import {
+  endOfISOWeek,
+  endOfQuarter,
+  endOfMonth as fnsEndOfMonth,
+  startOfMonth as fnsStartOfMonth,
+  getISOWeek,
+  getISOWeekYear,
+  getQuarter,
+  startOfISOWeek,
+  startOfQuarter,
+} from 'date-fns';
 
 const DAY_MS = 86_400_000;
 
@@ -54,43 +64,74 @@ export function isIsoDate(value: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Calendar periods of a UTC day, for grouping history. ISO weeks come from date-fns on UTC dates, so the
-// week-year around New Year is right (2027-01-01 is in 2026-W53, 2024-12-30 in 2025-W01) whatever the
-// machine's time zone.
+// Budget periods: the UTC day, ISO week (Monday to Sunday), month and quarter a date falls in.
 
-/** The ISO 8601 week of a day, `YYYY-Www`: weeks start on Monday, and the year is the ISO week-year. */
-export function isoWeek(date: string): string {
-  const day = utcDay(date);
-  return `${getISOWeekYear(day)}-W${String(getISOWeek(day)).padStart(2, '0')}`;
-}
+/** The periods a budget can run over. */
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'quarter';
 
-/** The Monday that starts the ISO week of `date`. */
-export function startOfIsoWeek(date: string): string {
-  return utcDate(startOfISOWeek(utcDay(date)));
-}
-
-/** `YYYY-Qn` of a day. */
-export function utcQuarter(date: string): string {
-  return `${date.slice(0, 4)}-Q${quarterNumber(date)}`;
-}
-
-/** First day of the quarter of `date`. */
-export function startOfQuarter(date: string): string {
-  const firstMonth = (quarterNumber(date) - 1) * 3 + 1;
-  return `${date.slice(0, 4)}-${String(firstMonth).padStart(2, '0')}-01`;
-}
-
-/** Last day of the quarter of `date`. */
-export function endOfQuarter(date: string): string {
-  const lastMonth = quarterNumber(date) * 3;
-  return endOfMonth(`${date.slice(0, 4)}-${String(lastMonth).padStart(2, '0')}-01`);
-}
-
-function quarterNumber(date: string): number {
-  return Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1;
-}
-
-/** Midnight UTC of a `YYYY-MM-DD` day as a date-fns UTC date (its getters read UTC fields). */
-function utcDay(date: string): UTCDate {
+function utc(date: string): UTCDate {
   return new UTCDate(`${date}T00:00:00Z`);
+}
+
+function dayOf(value: Date): string {
+  return value.toISOString().slice(0, 10);
+}
+
+/** First day of the `period` that `date` falls in (ISO weeks start on Monday). */
+export function periodStart(period: BudgetPeriod, date: string): string {
+  const d = utc(date);
+  switch (period) {
+    case 'day':
+      return date;
+    case 'week':
+      return dayOf(startOfISOWeek(d));
+    case 'month':
+      return dayOf(fnsStartOfMonth(d));
+    case 'quarter':
+      return dayOf(startOfQuarter(d));
+  }
+}
+
+/** Last day of the `period` that `date` falls in. */
+export function periodEnd(period: BudgetPeriod, date: string): string {
+  const d = utc(date);
+  switch (period) {
+    case 'day':
+      return date;
+    case 'week':
+      return dayOf(endOfISOWeek(d));
+    case 'month':
+      return dayOf(fnsEndOfMonth(d));
+    case 'quarter':
+      return dayOf(endOfQuarter(d));
+  }
+}
+
+/**
+ * The ledger key of the `period` that `date` falls in: `2026-11-22`, `2026-W47` (ISO week-numbering year,
+ * so 29 Dec 2025 is `2026-W01`), `2026-11`, `2026-Q4`.
+ */
+export function periodKey(period: BudgetPeriod, date: string): string {
+  const d = utc(date);
+  switch (period) {
+    case 'day':
+      return date;
+    case 'week':
+      return `${getISOWeekYear(d)}-W${String(getISOWeek(d)).padStart(2, '0')}`;
+    case 'month':
+      return date.slice(0, 7);
+    case 'quarter':
+      return `${date.slice(0, 4)}-Q${getQuarter(d)}`;
+  }
+}
+
+/** Days in the `period` that `date` falls in. */
+export function periodDays(period: BudgetPeriod, date: string): number {
+  return daysBetween(periodStart(period, date), periodEnd(period, date)) + 1;
+}
+
+/** Fraction of the UTC day `instant` falls in that is still ahead of it, in [0, 1). */
+export function restOfDay(instant: Date): number {
+  const start = Date.parse(`${utcDate(instant)}T00:00:00Z`);
+  return Math.max(0, 1 - (instant.getTime() - start) / DAY_MS);
 }

@@ -1,4 +1,5 @@
 /** Number, money and date formatting for messages and reports: fixed, locale-independent output. */
+import type { BudgetPeriod } from './dates.ts';
 
 const MONTHS = [
   'January',
@@ -47,11 +48,14 @@ export function formatMoney(credits: number, usdPerCredit: number): string {
   return `${formatUsd(credits, usdPerCredit)} (${formatCredits(credits)})`;
 }
 
-/** Percent with one decimal below 10 and whole above, never rounded up across a threshold. */
+/**
+ * Whole percent, rounded down so a figure never reads as past a line it has not reached (79.9% is `79%`);
+ * `<1%` for a positive figure under 1, `0%` for none, and negatives (refunds) rounded toward zero.
+ */
 export function formatPercent(percent: number): string {
   if (!Number.isFinite(percent)) return '—';
-  const floored = percent < 10 ? Math.floor(percent * 10) / 10 : Math.floor(percent);
-  return `${formatNumber(floored)}%`;
+  if (percent > 0 && percent < 1) return '<1%';
+  return `${formatNumber(Math.trunc(percent + 1e-9))}%`;
 }
 
 /** `2026-11` → `November 2026`. */
@@ -111,4 +115,46 @@ export function dayCount(days: number): string {
 /** Two decimals, for the JSON bodies' percentages and rates. */
 export function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** `daily`, `weekly`, `monthly`, `quarterly`. */
+export const PERIOD_ADJECTIVE: Readonly<Record<BudgetPeriod, string>> = {
+  day: 'daily',
+  week: 'weekly',
+  month: 'monthly',
+  quarter: 'quarterly',
+};
+
+/** `day`, `week`, `month`, `quarter`: for "once per budget and week". */
+export const PERIOD_NOUN: Readonly<Record<BudgetPeriod, string>> = {
+  day: 'UTC day',
+  week: 'week',
+  month: 'month',
+  quarter: 'quarter',
+};
+
+/**
+ * The period that starts on `start`, in words: `Sun 22 Nov 2026`, `the week of Mon 16 – Sun 22 Nov 2026`,
+ * `November 2026`, `Q4 2026 (October – December)`.
+ */
+export function formatPeriod(period: BudgetPeriod, start: string, end: string): string {
+  switch (period) {
+    case 'day':
+      return formatDate(start);
+    case 'week':
+      return `the week of ${formatDateRange(start, end)}`;
+    case 'month':
+      return formatMonth(start.slice(0, 7));
+    case 'quarter': {
+      const first = MONTHS[Number(start.slice(5, 7)) - 1];
+      const last = MONTHS[Number(end.slice(5, 7)) - 1];
+      return `Q${Math.floor((Number(start.slice(5, 7)) - 1) / 3) + 1} ${start.slice(0, 4)} (${first} – ${last})`;
+    }
+  }
+}
+
+/** `8.6 days` (one decimal; whole numbers without), `1 day`. */
+export function formatDays(days: number): string {
+  const rounded = Math.round(days * 10) / 10;
+  return `${formatNumber(rounded)} ${rounded === 1 ? 'day' : 'days'}`;
 }

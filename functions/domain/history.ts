@@ -19,19 +19,7 @@
  * micro-credits), so the rows of any grouping add up to exactly the daily figures and to the totals.
  */
 import { stringify } from 'csv-stringify/sync';
-import {
-  addDays,
-  dateRange,
-  daysBetween,
-  endOfMonth,
-  endOfQuarter,
-  isIsoDate,
-  isoWeek,
-  startOfIsoWeek,
-  startOfMonth,
-  startOfQuarter,
-  utcQuarter,
-} from './dates.ts';
+import { addDays, dateRange, daysBetween, isIsoDate, periodEnd, periodKey, periodStart } from './dates.ts';
 import { roundCredits } from './figures.ts';
 import { formatNumber, formatUsd } from './format.ts';
 import { formatTable } from './text-layout.ts';
@@ -162,18 +150,7 @@ export function periodOf(
   date: string,
   by: HistoryGrouping,
 ): { readonly key: string; readonly start: string; readonly end: string } {
-  switch (by) {
-    case 'day':
-      return { key: date, start: date, end: date };
-    case 'week': {
-      const start = startOfIsoWeek(date);
-      return { key: isoWeek(date), start, end: addDays(start, 6) };
-    }
-    case 'month':
-      return { key: date.slice(0, 7), start: startOfMonth(date), end: endOfMonth(date) };
-    case 'quarter':
-      return { key: utcQuarter(date), start: startOfQuarter(date), end: endOfQuarter(date) };
-  }
+  return { key: periodKey(by, date), start: periodStart(by, date), end: periodEnd(by, date) };
 }
 
 /**

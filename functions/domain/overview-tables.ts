@@ -18,6 +18,13 @@ export function formatModelTable(models: Overview['models']): string[] {
   );
 }
 
+const PERIOD_LABEL = {
+  day: 'today',
+  week: 'this week',
+  month: 'this month',
+  quarter: 'this quarter',
+} as const;
+
 /** Each budget's spend, limit, use and month-end forecast. */
 export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: number): string[] {
   if (budgets.length === 0) return ['  (no budgets configured)'];
@@ -26,7 +33,7 @@ export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: nu
     ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
     budgets.map((b) => [
       `${b.id}${b.model ? ` (${b.model})` : ''}`,
-      b.period === 'day' ? 'today' : 'this month',
+      PERIOD_LABEL[b.period],
       usd(b.spent),
       usd(b.limitCredits),
       formatPercent(b.percent),

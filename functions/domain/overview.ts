@@ -4,14 +4,28 @@
  */
 import type { RuleInput } from './alerts/alert.ts';
 import { type BalanceState, evaluateBalance } from './alerts/balance.ts';
-import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
+import {
+  addDays,
+  type BudgetPeriod,
+  dateRange,
+  periodEnd,
+  periodKey,
+  periodStart,
+  startOfMonth,
+  utcDate,
+} from './dates.ts';
 import {
   forecastMonth,
+  forecastPeriod,
   limitInCredits,
   type MonthForecast,
+  type PeriodForecast,
+  projectDay,
   roundCredits,
   spendBetween,
   spendOn,
+  type TierCapState,
+  tierCapState,
 } from './figures.ts';
 
 export interface ModelRow {
@@ -29,13 +43,25 @@ export interface ModelRow {
 
 export interface BudgetRow {
   readonly id: string;
-  readonly period: 'day' | 'month';
+  readonly period: BudgetPeriod;
+  /** The ledger key of the current period (`2026-11-22`, `2026-W47`, `2026-11`, `2026-Q4`). */
+  readonly periodKey: string;
+  /** First and last day of the current period. */
+  readonly start: string;
+  readonly end: string;
   readonly model?: string | undefined;
   readonly limitCredits: number;
   readonly spent: number;
   readonly percent: number;
-  /** Month-end projection for month budgets (when history allows). */
+  /**
+   * Projected spend at the end of the period: for a day, today's pace so far scaled to the whole day; for a
+   * longer period, the forecast (mean of the last 7 complete days over the rest of it). Undefined when there
+   * is no basis (under 3 complete days of history, or the first quarter hour of a day).
+   */
   readonly projected?: number | undefined;
+  readonly projectedPercent?: number | undefined;
+  /** The forecast behind `projected`, for periods longer than a day. */
+  readonly forecast?: PeriodForecast | undefined;
 }
 
 export interface Overview {
@@ -47,6 +73,9 @@ export interface Overview {
   readonly maxMonthlyCreditSpend: number;
   /** Credits used over the last 30 days (today and the 29 before). */
   readonly used30d: number;
+  /** The tier's 30-day purchase cap against purchases (or usage while history is short). */
+  readonly tierCap: TierCapState;
+  /** `tierCap.percent`, kept for readers of the older shape. */
   readonly capPercent: number;
   readonly monthToDate: number;
   readonly forecast?: MonthForecast | undefined;
@@ -96,21 +125,35 @@ export function computeOverview(input: RuleInput): Overview {
     .sort((a, b) => sum(b.credits) - sum(a.credits) || a.model.localeCompare(b.model));
 
   const budgets: BudgetRow[] = input.org.budgets.map((b) => {
-    const from = b.period === 'day' ? today : startOfMonth(today);
-    const spent = spendBetween(usage, from, today, b.model);
+    const start = periodStart(b.period, today);
+    const spent = spendBetween(usage, start, today, b.model);
     const limitCredits = limitInCredits(b.limit, config.usdPerCredit);
+    const forecast =
+      b.period === 'day'
+        ? undefined
+        : forecastPeriod(usage, input.now, input.historyStart, b.period, b.model);
+    const projected = b.period === 'day' ? projectDay(spent, input.now) : forecast?.projected;
     return {
       id: b.id,
       period: b.period,
+      periodKey: periodKey(b.period, today),
+      start,
+      end: periodEnd(b.period, today),
       model: b.model,
       limitCredits,
       spent,
       percent: limitCredits > 0 ? (spent / limitCredits) * 100 : 0,
-      projected:
-        b.period === 'month'
-          ? forecastMonth(usage, today, input.historyStart, b.model)?.projected
-          : undefined,
+      projected,
+      projectedPercent:
+        projected === undefined || !(limitCredits > 0) ? undefined : (projected / limitCredits) * 100,
+      forecast,
     };
+  });
+  const tierCap = tierCapState({
+    cap: details.maxMonthlyCreditSpend,
+    today,
+    usage,
+    purchases: input.purchases,
   });
 
   const at = (offset: number) => {
@@ -126,10 +169,11 @@ export function computeOverview(input: RuleInput): Overview {
     creditBalance: details.creditBalance,
     maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
     used30d,
-    capPercent: details.maxMonthlyCreditSpend > 0 ? (used30d / details.maxMonthlyCreditSpend) * 100 : 0,
+    tierCap,
+    capPercent: tierCap.percent,
     monthToDate: spendBetween(usage, startOfMonth(today), today),
-    forecast: forecastMonth(usage, today, input.historyStart),
-    balance: evaluateBalance(input),
+    forecast: forecastMonth(usage, input.now, input.historyStart),
+    balance: evaluateBalance(input, tierCap),
     models,
     recent: { dates, rows, totals: dates.map((d) => spendOn(usage, d)) },
     budgets,

@@ -53,10 +53,11 @@ export interface Snapshot {
   readonly rolling30dCredits: number;
   readonly forecastMonthCredits: number | null;
   /**
-   * Credits bought that UTC day, inferred from balance changes. Absent on snapshots stored before it was
-   * recorded (unknown, not 0).
+   * Credits bought that UTC day, inferred from balance changes (balance now − balance at the previous read +
+   * credits used in between, counted when at least Runway's 1,000-credit minimum purchase). Runs of the same
+   * day add up. Absent on days before the guard watched the balance.
    */
-  readonly purchasedCredits?: number | undefined;
+  readonly purchasedCredits?: number;
 }
 
 /** `stop`: a budget with `stopAt` is at or past it; pipelines that check the gate hold new work. */
@@ -93,6 +94,8 @@ export interface OrgStatus {
   readonly stopBudget?: string | undefined;
   /** The state parameter's last successful write, when the guard publishes one. */
   readonly stateParameter?: StateParameterRecord | undefined;
+  /** The first UTC day the guard read the balance: purchases are known from then on. */
+  readonly watchStart?: string | undefined;
 }
 
 /** A rendered notification, ready to publish. */

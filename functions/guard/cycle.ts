@@ -19,8 +19,16 @@ import { METRIC } from '../contract.ts';
 import type { MessageContext } from '../domain/alerts/alert.ts';
 import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
 import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
-import { buildSnapshot, buildStatus, changedDays, cycleWindow } from '../domain/cycle-state.ts';
-import { addDays, utcDate } from '../domain/dates.ts';
+import {
+  buildSnapshot,
+  buildStatus,
+  changedDays,
+  cycleWindow,
+  purchaseBasisStart,
+  purchasedToday,
+  purchaseHistory,
+} from '../domain/cycle-state.ts';
+import { addDays, periodStart, utcDate } from '../domain/dates.ts';
 import { needsStateWrite, stateParameterValue, stateSince, stopsOf } from '../domain/enforcement.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
@@ -111,6 +119,8 @@ interface Run {
 interface StoredState {
   readonly status: OrgStatus | undefined;
   readonly previous: Snapshot | undefined;
+  /** Snapshots of the last 30 days (their purchases count against the tier cap). */
+  readonly recent: Snapshot[];
   readonly usage: UsageDay[];
   readonly pending: PendingAlert[];
 }
@@ -127,6 +137,8 @@ interface Merged {
   /** Stored history with the changed days applied. */
   readonly usage: UsageIndex;
   readonly historyStart: string;
+  /** First day `usage` holds (stored or fetched). */
+  readonly knownFrom: string;
 }
 
 interface Evaluated {
@@ -256,9 +268,23 @@ function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<
   return allNamed<StoredState>({
     status: statusP,
     previous: store.getLatestSnapshot(run.org.id, run.today),
-    usage: store.getUsage(run.org.id, run.window.startDate, run.today),
+    recent: store.getSnapshots(run.org.id, addDays(run.today, -29), run.today),
+    usage: store.getUsage(run.org.id, storedUsageFrom(run), run.today),
     pending: store.listPendingAlerts(run.org.id, run.wall()),
   });
+}
+
+/**
+ * The first day of stored usage a run reads: the window's start, or the start of a budget's period when that
+ * is earlier (a quarter reaches back up to 92 days; Runway is asked only for the window).
+ */
+function storedUsageFrom(run: Run): string {
+  let from = run.window.startDate;
+  for (const budget of run.org.budgets) {
+    const start = periodStart(budget.period, run.today);
+    if (start < from) from = start;
+  }
+  return from;
 }
 
 /**
@@ -326,7 +352,8 @@ function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | und
 /** Step 3: the days Runway reported that differ from the stored ones, and the history with them applied. */
 async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Promise<Merged> {
   const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
-  let storedDays = stored.usage;
+  let storedDays = stored.usage.filter((d) => d.date >= run.window.startDate);
+  const beforeWindow = stored.usage.filter((d) => d.date < run.window.startDate);
   if (rangeStart < run.window.startDate) {
     // A backfill reaches before the window: compare with what is stored there too.
     const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
@@ -336,13 +363,40 @@ async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Pr
   const storedIndex = indexUsage(storedDays);
   const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
   const usage = new Map(storedIndex);
+  for (const day of beforeWindow) if (!usage.has(day.date)) usage.set(day.date, day);
   for (const day of changed) usage.set(day.date, day);
-  return { changed, usage, historyStart: stored.status?.historyStart ?? rangeStart };
+  const historyStart = stored.status?.historyStart ?? rangeStart;
+  // Inferring purchases since the previous read needs the usage from that read's month start (it reaches
+  // before the window when the previous read was last month and more than 30 days ago from its start).
+  const storedFrom = storedUsageFrom(run);
+  let knownFrom = storedFrom < rangeStart ? storedFrom : rangeStart;
+  const basis = purchaseBasisStart(stored.previous);
+  if (basis !== undefined && basis < knownFrom && basis >= historyStart && basis >= addDays(run.today, -62)) {
+    for (const day of await run.deps.store.getUsage(run.org.id, basis, addDays(knownFrom, -1))) {
+      if (!usage.has(day.date)) usage.set(day.date, day);
+    }
+    knownFrom = basis;
+  }
+  return { changed, usage, historyStart, knownFrom: knownFrom < historyStart ? historyStart : knownFrom };
 }
 
 /** Step 4: findings, their messages, and the snapshot and status to store. */
 function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, merged: Merged): Evaluated {
+  const bought = purchasedToday({
+    previous: stored.previous,
+    details,
+    usage: merged.usage,
+    now: run.now,
+    knownFrom: merged.knownFrom,
+  });
+  const watchStart = stored.status?.watchStart ?? run.today;
   const input = {
+    purchases: purchaseHistory({
+      today: run.today,
+      watchStart,
+      snapshots: stored.recent,
+      purchasedToday: bought,
+    }),
     org: run.org,
     config: run.deps.config,
     now: run.now,
@@ -362,7 +416,13 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     covers: f.covers,
     message: renderFinding(f, run.ctx),
   }));
-  const snapshot = buildSnapshot({ orgId: run.org.id, now: run.now, details, overview });
+  const snapshot = buildSnapshot({
+    orgId: run.org.id,
+    now: run.now,
+    details,
+    overview,
+    purchasedCredits: bought,
+  });
   const status = buildStatus({
     orgId: run.org.id,
     now: run.now,
@@ -371,6 +431,7 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     previous: stored.status,
     historyStart: merged.historyStart,
     balanceEpisode,
+    watchStart,
   });
   return { findings, overview, alerts, snapshot, status };
 }

@@ -521,3 +521,132 @@ describe('runGuard', () => {
     expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toBeDefined();
   });
 });
+
+describe('purchases inferred from the balance', () => {
+  // The guard first reads the balance 31 days before NOW: from NOW on it has watched a whole 30-day window.
+  const FIRST = new Date(NOW.getTime() - 31 * 86_400_000);
+  // Used between the first read (Oct 20, a full day) and NOW: Oct 21 – Nov 19 at 1 500 + 900 today.
+  const USED_BETWEEN = 30 * 1500 + 900;
+
+  it('records a top-up on the day it is seen, adds later ones of the same day, and ignores noise', async () => {
+    const h = await harness();
+    expect((await h.run({ now: FIRST })).ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${utcDate(FIRST)}`)?.purchasedCredits).toBeUndefined();
+    expect((await h.store.getStatus('acme'))?.watchStart).toBe(utcDate(FIRST));
+
+    // A 900 000-credit purchase between the reads; the balance also paid for the usage in between.
+    simulator().setCreditBalance(h.apiKey, 200_000 - USED_BETWEEN + 900_000);
+    const second = await h.run();
+    expect(second.ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ purchasedCredits: 900_000 });
+
+    // The tier cap now counts purchases (90% of 1 000 000), not the 45 900 credits used (under 5%).
+    expect(second.overview?.tierCap).toMatchObject({ basis: 'purchases', counted: 900_000, room: 100_000 });
+    const tierCap = h.notifier.messages.find((m) => m.attributes.kind === 'tier-cap');
+    expect(tierCap?.json).toMatchObject({ basis: 'purchases', bought30dCredits: 900_000, threshold: 80 });
+    expect(tierCap?.text).toContain('inferred from balance changes');
+
+    // A later run of the same day: 300 more credits used, a 5 000-credit top-up; the day's total grows.
+    simulator().addUsage(h.apiKey, TODAY, 'gen4.5', 300);
+    simulator().setCreditBalance(h.apiKey, 200_000 - USED_BETWEEN + 900_000 - 300 + 5000);
+    expect((await h.run({ now: at(11) })).ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ purchasedCredits: 905_000 });
+
+    // A rise under Runway's 1 000-credit minimum purchase is usage timing, not a top-up.
+    simulator().setCreditBalance(h.apiKey, 200_000 - USED_BETWEEN + 905_000 - 300 + 500);
+    expect((await h.run({ now: at(12) })).ok).toBe(true);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ purchasedCredits: 905_000 });
+    const snapshot = await h.store.getLatestSnapshot('acme', TODAY);
+    expect(snapshot?.purchasedCredits).toBe(905_000);
+  });
+
+  it('measures the tier cap on usage, and says so, until 30 days are watched', async () => {
+    const h = await harness();
+    const first = await h.run();
+    expect(first.overview?.tierCap).toMatchObject({ basis: 'usage', watchStart: TODAY });
+    expect(first.overview?.tierCap.counted).toBe(first.overview?.used30d);
+  });
+});
+
+describe('week and quarter budgets, recurring steps, and advice that holds across one run', () => {
+  // NOW is Fri 20 Nov 2026 10:00 (ISO week 47; Q4). 1 500 credits a day (gen4.5 1 000, veo3.1 500), 900 today.
+  const config = () =>
+    configFor({
+      budgets: [
+        // Mon 16 – Fri 20: 4 × 1 500 + 900 = 6 900 of 8 000 (86%); the week projects to 134%.
+        { id: 'weekly', period: 'week', limit: { credits: 8000 }, thresholds: [50, 80, 100], forecast: true },
+        // 1 Oct – 20 Nov: 50 × 1 500 + 900 = 75 900 of 30 000 (253%): steps 150, 200, 250 past the limit.
+        {
+          id: 'quarterly',
+          period: 'quarter',
+          limit: { credits: 30_000 },
+          thresholds: [100],
+          every: { percent: 50 },
+        },
+        // veo3.1 today: 300 of 350 (85%) by 10:00, on pace for about 720 (205%).
+        { id: 'veo-daily', period: 'day', model: 'veo3.1', limit: { credits: 350 }, thresholds: [80] },
+        // The month: 19 × 1 500 + 900 = 29 400 of 60 000 (49%), projecting to about 45 000 (75%).
+        { id: 'monthly', period: 'month', limit: { credits: 60_000 }, thresholds: [40], forecast: true },
+      ],
+    });
+
+  it('fires once per budget, period key and line; each step past the limit once', async () => {
+    const h = await harness(config());
+    const first = await h.run();
+    expect(first.ok).toBe(true);
+    expect(sentKeys(first).sort()).toEqual(
+      [
+        'budget#monthly#2026-11#40',
+        'budget#quarterly#2026-Q4#250',
+        'budget#veo-daily#2026-11-20#80',
+        'budget#weekly#2026-W47#80',
+        'forecast#weekly#2026-W47#projected',
+      ].sort(),
+    );
+    const ledger = [...(await h.items()).keys()].filter((sk) => sk.startsWith('ALERT#budget#quarterly#'));
+    // The lower steps of the same run are recorded as covered, so they never go out later.
+    expect(ledger.sort()).toEqual(
+      ['100', '150', '200', '250'].map((l) => `ALERT#budget#quarterly#2026-Q4#${l}`).sort(),
+    );
+
+    // The same hour again: nothing.
+    expect(sentKeys(await h.run())).toEqual([]);
+
+    // 15 000 more credits today: 90 900 of 30 000 = 303%, the 300% step, once.
+    simulator().addUsage(h.apiKey, TODAY, 'gen4.5', 1000 + 15_000);
+    const later = await h.run({ now: at(11) });
+    expect(sentKeys(later)).toContain('budget#quarterly#2026-Q4#300');
+    expect(sentKeys(await h.run({ now: at(12) }))).not.toContain('budget#quarterly#2026-Q4#300');
+  });
+
+  it('never says "nothing is needed" about a budget the same run projects past its limit', async () => {
+    const h = await harness(config());
+    await h.run();
+    const messages = h.notifier.messages;
+    // What the run projects for each budget, from every message's JSON body.
+    const projected = new Map<string, number>();
+    for (const m of messages) {
+      const json = m.json as Record<string, unknown> & { budget?: { id: string } };
+      if (json.budget && typeof json.projectedPercent === 'number')
+        projected.set(json.budget.id, Math.max(projected.get(json.budget.id) ?? 0, json.projectedPercent));
+    }
+    expect(projected.get('weekly')).toBeGreaterThanOrEqual(100);
+    expect(projected.get('veo-daily')).toBeGreaterThanOrEqual(100);
+    expect(projected.get('monthly')).toBeLessThan(100);
+    for (const m of messages) {
+      const json = m.json as { budget?: { id: string } };
+      const text = m.text.replace(/\s+/g, ' ');
+      if (!json.budget) continue;
+      if ((projected.get(json.budget.id) ?? 0) >= 100) {
+        expect(text, m.subject).not.toContain('nothing is needed');
+        if (m.attributes.kind === 'budget')
+          expect(text, m.subject).toMatch(/will run out unless spend slows|reaches about/);
+      }
+    }
+    // The in-budget month may say so, with its projection.
+    const monthly = messages.find((m) => m.attributes.rule === 'monthly');
+    expect(monthly?.text.replace(/\s+/g, ' ')).toContain(
+      'within the budget, so if that pace is expected, nothing is needed now',
+    );
+  });
+});

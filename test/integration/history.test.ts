@@ -13,7 +13,7 @@ import { runBackfill } from '../../functions/cli/backfill.ts';
 import { type Io, runCheck } from '../../functions/cli/check.ts';
 import { readHistory, runHistory } from '../../functions/cli/history.ts';
 import { UsageError } from '../../functions/cli/wiring.ts';
-import { addDays, dateRange, isoWeek } from '../../functions/domain/dates.ts';
+import { addDays, dateRange, periodKey } from '../../functions/domain/dates.ts';
 import { roundCredits } from '../../functions/domain/figures.ts';
 import type { Snapshot, UsageDay } from '../../functions/domain/types.ts';
 import { createDemoConfig, createDemoOrganization } from '../../functions/simulator/demo.ts';
@@ -588,7 +588,7 @@ describe('on the embedded store with the built-in simulator', () => {
         .split('\n')
         .map((l) => JSON.parse(l));
       expect(rows.map((r) => r.period)).toStrictEqual([
-        ...new Set(dateRange('2026-07-01', '2026-09-30').map(isoWeek)),
+        ...new Set(dateRange('2026-07-01', '2026-09-30').map((d) => periodKey('week', d))),
       ]);
       expect(rows[0]).toMatchObject({ period: '2026-W27', start: '2026-07-01', end: '2026-07-05', days: 5 });
       for (const row of rows) {

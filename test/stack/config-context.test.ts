@@ -18,7 +18,7 @@ function badConfigInput(): unknown {
   const [org] = input.organizations;
   if (!org?.budgets?.[0] || !org.budgets[1]) throw new Error('the example config lost its budgets');
   org.budgets[0].thresholds = [50, 120];
-  (org.budgets[1] as { period: string }).period = 'week';
+  (org.budgets[1] as { period: string }).period = 'fortnight';
   return input;
 }
 
@@ -46,7 +46,7 @@ describe('readConfigContext', () => {
   it('lists every problem by path', () => {
     expect(problemsOf(() => readConfigContext(badConfigInput()))).toEqual([
       '$.organizations[0].budgets[0].thresholds[1]: a threshold must be at most 100 (it is a percentage of the limit)',
-      '$.organizations[0].budgets[1].period: period must be "day" or "month"',
+      '$.organizations[0].budgets[1].period: period must be "day", "week", "month" or "quarter"',
     ]);
   });
 
@@ -134,7 +134,7 @@ describe('cdk synth with a bad config', () => {
       '$.organizations[0].budgets[0].thresholds[1]: a threshold must be at most 100',
     );
     expect(failure?.stderr).toContain(
-      '$.organizations[0].budgets[1].period: period must be "day" or "month"',
+      '$.organizations[0].budgets[1].period: period must be "day", "week", "month" or "quarter"',
     );
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);

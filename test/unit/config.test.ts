@@ -180,8 +180,8 @@ describe('each problem names its JSON path', () => {
     },
     {
       name: 'unknown period',
-      doc: withBudget({ period: 'week' }),
-      problem: '$.organizations[0].budgets[0].period: period must be "day" or "month"',
+      doc: withBudget({ period: 'fortnight' }),
+      problem: '$.organizations[0].budgets[0].period: period must be "day", "week", "month" or "quarter"',
     },
     {
       name: 'both credits and usd',
@@ -211,7 +211,8 @@ describe('each problem names its JSON path', () => {
     {
       name: 'forecast on a day budget',
       doc: withBudget({ period: 'day', forecast: true }),
-      problem: '$.organizations[0].budgets[0].forecast: forecast is only available for month budgets',
+      problem:
+        '$.organizations[0].budgets[0].forecast: forecast needs a period longer than a day ("week", "month" or "quarter")',
     },
     {
       name: 'missing organization name',
@@ -305,7 +306,7 @@ describe('each problem names its JSON path', () => {
           id: 'studio',
           apiKeySecretName: 'runway/studio',
           budgets: [
-            { id: 'monthly', period: 'week', limit: { credits: 5, usd: 1 }, thresholds: [120] },
+            { id: 'monthly', period: 'fortnight', limit: { credits: 5, usd: 1 }, thresholds: [120] },
             { id: 'daily', period: 'day', limit: { credits: 5 }, thresholds: [80], treshold: 90 },
           ],
         },
@@ -350,7 +351,7 @@ describe('each problem names its JSON path', () => {
           name: 'Studio',
           apiKeySecretName: 'runway/studio',
           budgets: [
-            { id: 'b', period: 'week', limit: { credits: 5 }, thresholds: [80] },
+            { id: 'b', period: 'fortnight', limit: { credits: 5 }, thresholds: [80] },
             { id: 'b', period: 'day', limit: { credits: 5 }, thresholds: [80] },
           ],
         },

@@ -18,6 +18,7 @@ import {
   burnRate,
   dayCumulativeReached,
   forecastMonth,
+  forecastPeriod,
   indexUsage,
   median,
   roundCredits,
@@ -184,43 +185,66 @@ describe('month forecast', () => {
       '2026-11-06': { a: 1000, b: 400 },
       '2026-11-07': { a: 300 },
     });
-    const forecast = forecastMonth(data, '2026-11-07', '2026-01-01');
+    // 18:00: a quarter of today is still ahead.
+    const forecast = forecastMonth(data, new Date('2026-11-07T18:00:00Z'), '2026-01-01');
     // Basis Oct 31 – Nov 6 (crossing the month boundary): 7 400 / 7.
     expect(forecast?.burn).toMatchObject({ from: '2026-10-31', to: '2026-11-06', basisDays: 7 });
     expect(forecast?.monthToDate).toBe(6700);
-    expect(forecast?.daysLeft).toBe(23);
-    expect(forecast?.projected).toBe(Math.round(6700 + (7400 / 7) * 23));
+    expect(forecast?.daysLeft).toBe(23.25);
+    expect(forecast?.projected).toBe(Math.round(6700 + (7400 / 7) * 23.25));
     // Per model: b's mean is 400 / 7.
-    const forB = forecastMonth(data, '2026-11-07', '2026-01-01', 'b');
+    const forB = forecastMonth(data, new Date('2026-11-07T18:00:00Z'), '2026-01-01', 'b');
     expect(forB?.monthToDate).toBe(400);
-    expect(forB?.projected).toBe(Math.round(400 + (400 / 7) * 23));
+    expect(forB?.projected).toBe(Math.round(400 + (400 / 7) * 23.25));
   });
 
   it.each([
-    { today: '2026-11-30', daysLeft: 0 },
-    { today: '2026-12-01', daysLeft: 30 },
-    { today: '2028-02-28', daysLeft: 1 },
-    { today: '2027-02-28', daysLeft: 0 },
-  ])('on $today, $daysLeft days are left', ({ today, daysLeft }) => {
-    expect(forecastMonth(usage({}), today, '2020-01-01')?.daysLeft).toBe(daysLeft);
+    { now: '2026-11-30T12:00:00Z', daysLeft: 0.5, fullDaysLeft: 0 },
+    { now: '2026-12-01T00:30:00Z', daysLeft: 30 + 23.5 / 24, fullDaysLeft: 30 },
+    { now: '2028-02-28T18:00:00Z', daysLeft: 1.25, fullDaysLeft: 1 },
+    { now: '2027-02-28T23:00:00Z', daysLeft: 1 / 24, fullDaysLeft: 0 },
+  ])('at $now, $daysLeft days are left, the rest of today included', ({ now, daysLeft, fullDaysLeft }) => {
+    const forecast = forecastMonth(usage({}), new Date(now), '2020-01-01');
+    expect(forecast?.daysLeft).toBeCloseTo(daysLeft, 9);
+    expect(forecast?.fullDaysLeft).toBe(fullDaysLeft);
   });
 
-  it('on the last day of a month the projection is month to date', () => {
-    const data = usage({ '2026-11-29': { a: 500 }, '2026-11-30': { a: 50 } });
-    expect(forecastMonth(data, '2026-11-30', '2020-01-01')).toMatchObject({
-      monthToDate: 550,
-      projected: 550,
+  it('on the last day of a month the projection still adds the rest of the day', () => {
+    const data = usage({ '2026-11-29': { a: 700 }, '2026-11-30': { a: 50 } });
+    // Mean 700 / 7 = 100 a day; at 12:00 half of today is left: 750 so far + 50.
+    expect(forecastMonth(data, new Date('2026-11-30T12:00:00Z'), '2020-01-01')).toMatchObject({
+      monthToDate: 750,
+      projected: 800,
+    });
+  });
+
+  it('a week, a quarter: the same projection over their own days', () => {
+    const data = usage({ '2026-11-19': { a: 700 }, '2026-11-20': { a: 300 } });
+    const now = new Date('2026-11-20T12:00:00Z'); // Friday; Q4 ends Thu 31 Dec
+    expect(forecastPeriod(data, now, '2020-01-01', 'week')).toMatchObject({
+      start: '2026-11-16',
+      end: '2026-11-22',
+      toDate: 1000,
+      fullDaysLeft: 2,
+      projected: Math.round(1000 + 100 * 2.5),
+    });
+    expect(forecastPeriod(data, now, '2020-01-01', 'quarter')).toMatchObject({
+      start: '2026-10-01',
+      end: '2026-12-31',
+      fullDaysLeft: 41,
+      projected: Math.round(1000 + 100 * 41.5),
     });
   });
 
   it('needs 3 complete days of history', () => {
-    expect(forecastMonth(usage({}), '2026-11-20', '2026-11-18')).toBeUndefined();
-    expect(forecastMonth(usage({}), '2026-11-20', '2026-11-17')?.burn.basisDays).toBe(3);
+    const now = new Date('2026-11-20T12:00:00Z');
+    expect(forecastMonth(usage({}), now, '2026-11-18')).toBeUndefined();
+    expect(forecastMonth(usage({}), now, '2026-11-17')?.burn.basisDays).toBe(3);
   });
 
   it('a net-refund basis never projects below month to date', () => {
     const data = usage({ '2026-11-18': { a: -3000 }, '2026-11-20': { a: 100 } });
-    expect(forecastMonth(data, '2026-11-20', '2026-01-01')).toMatchObject({
+    expect(forecastMonth(data, new Date('2026-11-20T12:00:00Z'), '2026-01-01')).toMatchObject({
       monthToDate: -2900,
       projected: -2900,
     });

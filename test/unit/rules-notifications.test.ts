@@ -66,34 +66,35 @@ const forecastBudget = (limit: number) => ({
 
 describe('forecast at month boundaries', () => {
   it.each([
-    // On the 1st the basis is the previous month's last 7 days; month to date is only today.
+    // On the 1st the basis is the previous month's last 7 days; month to date is only today. At 12:00 half of
+    // today is still ahead and counts.
     {
       name: 'first day of a 30-day month',
       now: '2026-11-01T12:00:00Z',
-      daysLeft: 29,
+      daysLeft: 29.5,
       monthToDate: 500,
-      projected: 500 + 1000 * 29,
+      projected: 500 + 1000 * 29.5,
     },
     {
       name: 'first day of a year (basis in December)',
       now: '2027-01-01T12:00:00Z',
-      daysLeft: 30,
+      daysLeft: 30.5,
       monthToDate: 500,
-      projected: 500 + 1000 * 30,
+      projected: 500 + 1000 * 30.5,
     },
     {
       name: 'February of a common year',
       now: '2027-02-20T12:00:00Z',
-      daysLeft: 8,
+      daysLeft: 8.5,
       monthToDate: 19 * 1000 + 500,
-      projected: 19_500 + 8000,
+      projected: 19_500 + 8500,
     },
     {
       name: 'February of a leap year',
       now: '2028-02-20T12:00:00Z',
-      daysLeft: 9,
+      daysLeft: 9.5,
       monthToDate: 19 * 1000 + 500,
-      projected: 19_500 + 9000,
+      projected: 19_500 + 9500,
     },
   ])('$name: $daysLeft days left', ({ now, daysLeft, monthToDate, projected }) => {
     const today = now.slice(0, 10);
@@ -102,7 +103,7 @@ describe('forecast at month boundaries', () => {
       [today]: { gen: 500 },
     };
     const [finding] = ofKind(inputOf({ now, usage, org: forecastBudget(projected) }), 'forecast');
-    expect(finding?.forecast).toMatchObject({ daysLeft, monthToDate, projected });
+    expect(finding?.forecast).toMatchObject({ daysLeft, toDate: monthToDate, projected });
     expect(finding?.period).toBe(today.slice(0, 7));
     // It runs out within the month, never after it.
     expect(finding?.exhaustedOn?.slice(0, 7)).toBe(today.slice(0, 7));
@@ -288,7 +289,7 @@ describe('the digest on the same inputs', () => {
       runsOutOn: overview.balance.runsOutOn,
     });
     expect(creditsNeeded <= capLeft).toBe(enough);
-    expect(message.text).toContain(enough ? 'enough for that purchase' : 'NOT enough');
+    expect(message.text.replace(/\s+/g, ' ')).toContain(enough ? 'enough for that purchase' : 'NOT enough');
     // The burn is the mean of 25 Nov – 1 Dec: (−3 000 + 4 × 2 000 + 3 000 + 2 000) / 7 ≈ 1 428.57 a day.
     expect(message.text).toContain(
       `Runs out        about ${enough ? 'Wed 6 Jan 2027: 35 days' : 'Wed 2 Dec 2026: less than a day'}`,

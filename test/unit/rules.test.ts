@@ -305,7 +305,7 @@ describe('budget: scope and units', () => {
   });
 });
 
-describe('tier-cap: credits used in the last 30 days, today included', () => {
+describe('tier-cap: while purchases are not yet known, credits used in the last 30 days, today included', () => {
   it.each<{ name: string; days: Days; level?: string }>([
     // 2026-11-20 back 29 days is 2026-10-22.
     { name: 'spend 29 days back counts', days: { '2026-10-22': { gen: 800 } }, level: '80' },
@@ -344,7 +344,9 @@ describe('tier-cap: credits used in the last 30 days, today included', () => {
       severity: 'critical',
       period: '2026-11',
       from: '2026-10-22',
-      used30d: 1200,
+      // No purchases watched yet: credits used stand in.
+      basis: 'usage',
+      counted: 1200,
       cap: 1000,
     });
   });
@@ -729,21 +731,21 @@ describe('forecast', () => {
 
   it('projects month to date + mean of the last 7 complete days × days left', () => {
     const [finding] = forecasts({ org: { budgets: [monthly()] } });
-    // 9 500 so far + 1 000 × 20 days.
-    expect(finding?.forecast).toMatchObject({ monthToDate: 9500, projected: 29_500, daysLeft: 20 });
+    // 9 500 so far + 1 000 × 20.5 days (the rest of today at 12:00, and 20 more days).
+    expect(finding?.forecast).toMatchObject({ toDate: 9500, projected: 30_000, daysLeft: 20.5 });
     expect(finding).toMatchObject({
       rule: 'monthly',
       period: '2026-11',
       level: 'projected',
       severity: 'warning',
       limitCredits: 25_000,
-      // (25 000 − 9 500) / 1 000 = 15.5 → the 16th day after today.
-      exhaustedOn: '2026-11-26',
+      // (25 000 − 9 500) / 1 000 = 15.5 days from now: half of today, then the 15th day after it.
+      exhaustedOn: '2026-11-25',
     });
   });
 
   it.each([
-    { name: 'projection under the limit', budget: { limit: { credits: 30_000 } }, fires: false },
+    { name: 'projection under the limit', budget: { limit: { credits: 30_001 } }, fires: false },
     { name: 'forecast not enabled', budget: { forecast: false }, fires: false },
     { name: 'forecast omitted', budget: { forecast: undefined }, fires: false },
     {

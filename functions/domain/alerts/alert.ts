@@ -5,7 +5,7 @@
  * all read the registry. Nothing here imports an SDK.
  */
 import type { Config, OrganizationConfig, Severity } from '../../config.ts';
-import type { UsageIndex } from '../figures.ts';
+import type { PurchaseHistory, UsageIndex } from '../figures.ts';
 import type { Overview } from '../overview.ts';
 import type { BalanceEpisode, OrganizationDetails, Snapshot } from '../types.ts';
 
@@ -24,6 +24,11 @@ export interface RuleInput {
   readonly previous?: Snapshot | undefined;
   /** The open low-balance episode, if any. */
   readonly balanceEpisode?: BalanceEpisode | undefined;
+  /**
+   * Credits bought per UTC day in the last 30 days (today's inferred by this run), and since when the guard
+   * has watched the balance. Absent: nothing is known, and the tier cap is measured on usage.
+   */
+  readonly purchases?: PurchaseHistory | undefined;
 }
 
 /** What a rule sees besides its input: the overview of the same inputs and the findings of earlier rules. */
@@ -67,6 +72,16 @@ export interface Draft {
   readonly facts: readonly (readonly [string, string])[];
   readonly advice: readonly string[];
   readonly sections?: readonly { readonly title: string; readonly lines: readonly string[] }[];
+  /**
+   * In words, what this alert is and when it can come again ("You get this alert once per budget, month and
+   * threshold; …"). The ledger key stays in the JSON body and the message attributes.
+   */
+  readonly footer?: string | undefined;
+  /**
+   * Where the figures come from, replacing "Figures read from Runway's API at …" (a `guard-error` read
+   * nothing).
+   */
+  readonly source?: string | undefined;
   /** The kind's own figures for the JSON body. */
   readonly data: Readonly<Record<string, unknown>>;
 }

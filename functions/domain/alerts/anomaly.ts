@@ -73,6 +73,7 @@ function draft(f: AnomalyFinding, ctx: MessageContext): Draft {
       `If a key may have leaked, revoke or rotate it on ${RUNWAY_PAGES.keys}; per-key usage is on the portal's Usage page.`,
       `If this is the new normal, raise the affected budgets, or anomaly.floorCredits, in ${CONFIG_PLACE}.`,
     ],
+    footer: 'You get this alert at most once per day of spend and scope (the total, or one model).',
     data: {
       date: f.date,
       scope: f.scope,

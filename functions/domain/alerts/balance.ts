@@ -10,6 +10,7 @@ import {
   formatDate,
   formatDateRange,
   formatHourKey,
+  formatInstant,
   formatMoney,
   formatUsd,
   round2,
@@ -37,8 +38,10 @@ export interface BalanceState {
   readonly breached: readonly ('credits' | 'days')[];
   /** Credits to buy to get back above both floors plus 30 days of burn. */
   readonly creditsNeeded: number;
-  /** Approximate room left under the tier's 30-day purchase cap (cap − credits used in 30 days). */
+  /** Room left under the tier's 30-day purchase cap (see the overview's `tierCap` for its basis). */
   readonly capLeft: number;
+  /** What `capLeft` is measured on: credits bought (inferred), or credits used while history is short. */
+  readonly capBasis?: 'purchases' | 'usage' | undefined;
 }
 
 export interface BalanceFinding extends FindingBase, BalanceState {
@@ -46,7 +49,10 @@ export interface BalanceFinding extends FindingBase, BalanceState {
 }
 
 /** Balance floors: evaluated for the status, the digest and the `balance` rule alike. */
-export function evaluateBalance(input: RuleInput): BalanceState {
+export function evaluateBalance(
+  input: RuleInput,
+  cap: { readonly room: number; readonly basis: 'purchases' | 'usage' },
+): BalanceState {
   const today = utcDate(input.now);
   const burn = burnRate(input.usage, today, input.historyStart);
   const balance = input.details.creditBalance;
@@ -59,7 +65,6 @@ export function evaluateBalance(input: RuleInput): BalanceState {
   const daysLeft = burn.meanDaily > 0 ? Math.max(0, balance / burn.meanDaily) : undefined;
   const target =
     Math.max(floorCredits ?? 0, (floorDays ?? 0) * burn.meanDaily) + 30 * Math.max(0, burn.meanDaily);
-  const used30d = spendBetween(input.usage, addDays(today, -29), today);
   return {
     balance,
     floorCredits,
@@ -69,7 +74,8 @@ export function evaluateBalance(input: RuleInput): BalanceState {
     runsOutOn: runOutDate(balance, burn.meanDaily, today),
     breached,
     creditsNeeded: Math.max(0, Math.ceil(target - balance)),
-    capLeft: Math.max(0, roundCredits(input.details.maxMonthlyCreditSpend - used30d)),
+    capLeft: cap.room,
+    capBasis: cap.basis,
   };
 }
 
@@ -79,6 +85,25 @@ export function balanceEpisodeOf(findings: readonly FindingBase[]): BalanceEpiso
   return finding ? { since: finding.period } : undefined;
 }
 
+/** When the balance runs out, in words; unknown (and why) rather than never when there is no basis. */
+export function runsOutText(b: BalanceState): string {
+  if (b.runsOutOn && b.daysLeft !== undefined)
+    return `about ${formatDate(b.runsOutOn)} (${dayCount(b.daysLeft)} of spend left)`;
+  if (b.burn.basisDays === 0) return 'unknown: no complete day of usage history yet';
+  return `not at the current pace: no net spend over the ${b.burn.basisDays} complete ${b.burn.basisDays === 1 ? 'day' : 'days'} ${formatDateRange(b.burn.from, b.burn.to)}`;
+}
+
+/**
+ * When the episode began: the check itself when this run opened it (`2026-11-22 23:50 UTC`), else the hour
+ * its key names.
+ */
+function lowSinceText(period: string, now: Date): string {
+  const iso = now.toISOString();
+  return iso.startsWith(period)
+    ? `${formatInstant(iso)} (this check)`
+    : `the check in the hour from ${formatHourKey(period)} (the first that saw it)`;
+}
+
 /** `0 days`, `1 day`, `9 days`. */
 function wholeDays(days: number): string {
   const n = Math.floor(days);
@@ -86,8 +111,17 @@ function wholeDays(days: number): string {
 }
 
 /** Whether the tier's 30-day purchase cap leaves room to buy `needed` credits, in words. */
-export function capRoomText(needed: number, capLeft: number, usdPerCredit: number): string {
-  const room = `about ${formatMoney(capLeft, usdPerCredit)} can be bought now under the tier's 30-day purchase cap`;
+export function capRoomText(
+  needed: number,
+  capLeft: number,
+  usdPerCredit: number,
+  basis: 'purchases' | 'usage' = 'purchases',
+): string {
+  const room = `about ${formatMoney(capLeft, usdPerCredit)} can be bought now under the tier's 30-day purchase cap${
+    basis === 'usage'
+      ? ' (estimated from credits used: the guard has not yet watched purchases for 30 days)'
+      : ''
+  }`;
   if (needed <= 0) return room;
   return needed <= capLeft
     ? `${room}: enough for that purchase`
@@ -114,19 +148,14 @@ function draft(f: BalanceFinding, ctx: MessageContext): Draft {
     headline: `${ctx.orgName}'s prepaid Runway balance is ${formatMoney(f.balance, ctx.usdPerCredit)}, ${why}.${runsOut}`,
     facts: [
       ['Balance', formatMoney(f.balance, ctx.usdPerCredit)],
-      ['Low since', `${formatHourKey(f.period)} (first check that saw it)`],
+      ['Low since', lowSinceText(f.period, ctx.now)],
       [
         'Spend rate',
         f.burn.basisDays > 0
           ? `${usd(f.burn.meanDaily)} a day (mean of the ${f.burn.basisDays} complete days ${formatDateRange(f.burn.from, f.burn.to)})`
           : 'no complete day of history yet',
       ],
-      [
-        'Runs out',
-        f.runsOutOn && f.daysLeft !== undefined
-          ? `about ${formatDate(f.runsOutOn)} (${dayCount(f.daysLeft)} of spend left)`
-          : 'no recent spend',
-      ],
+      ['Runs out', runsOutText(f)],
       [
         'Floors',
         [
@@ -136,8 +165,13 @@ function draft(f: BalanceFinding, ctx: MessageContext): Draft {
           .filter(Boolean)
           .join(', '),
       ],
-      ['To buy', `${formatMoney(f.creditsNeeded, ctx.usdPerCredit)} covers the floors plus 30 days of spend`],
-      ['Tier room', capRoomText(f.creditsNeeded, f.capLeft, ctx.usdPerCredit)],
+      [
+        'To buy',
+        f.burn.basisDays > 0
+          ? `${formatMoney(f.creditsNeeded, ctx.usdPerCredit)} covers the floors plus 30 days of spend`
+          : `${formatMoney(f.creditsNeeded, ctx.usdPerCredit)} reaches the floors; 30 days of spend unknown (no complete day of usage history yet)`,
+      ],
+      ['Tier room', capRoomText(f.creditsNeeded, f.capLeft, ctx.usdPerCredit, f.capBasis)],
     ],
     advice: [
       `Buy credits on ${RUNWAY_PAGES.billing}: ${usd(f.creditsNeeded)} keeps the balance above the floors for the next 30 days at the current pace.`,
@@ -146,8 +180,9 @@ function draft(f: BalanceFinding, ctx: MessageContext): Draft {
         : `That is more than the roughly ${usd(f.capLeft)} the tier's 30-day purchase cap still allows: buy ${usd(
             f.capLeft,
           )} now and request a tier upgrade or a limit exception on ${RUNWAY_PAGES.usage}, or slow the most expensive models until the cap frees up.`,
-      'This alert is sent once; it re-arms after the balance is back above the floors.',
     ],
+    footer:
+      'You get this alert once per low-balance episode; it can come again after the balance has been back above the floors.',
     data: {
       creditBalance: f.balance,
       since: f.period,
@@ -163,6 +198,7 @@ function draft(f: BalanceFinding, ctx: MessageContext): Draft {
       creditsNeeded: f.creditsNeeded,
       capLeftCredits: f.capLeft,
       capAllowsTopUp: capOk,
+      capBasis: f.capBasis ?? 'purchases',
     },
   };
 }
@@ -212,8 +248,9 @@ export const balanceAlert = defineAlert<BalanceFinding>({
         breached: ['credits', 'days'],
         // max(50,000, 138,950) + 30 × 19,850 − 38,200.
         creditsNeeded: 696_250,
-        // 2,000,000 − 1,720,400 used in the last 30 days.
+        // 2,000,000 − 1,720,400 bought in the last 30 days.
         capLeft: 279_600,
+        capBasis: 'purchases',
       }),
     },
   ],

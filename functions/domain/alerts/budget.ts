@@ -3,15 +3,17 @@
  * Once per budget × period × threshold; warning, critical at 100% or more.
  */
 import type { BudgetConfig } from '../../config.ts';
-import { addDays, startOfMonth, utcDate, utcMonth } from '../dates.ts';
-import { dayCumulativeReached, limitInCredits, roundCredits, spendBetween } from '../figures.ts';
+import { addDays, periodEnd, utcDate } from '../dates.ts';
+import { budgetThresholds, dayCumulativeReached, recurringStepPercent, roundCredits } from '../figures.ts';
 import {
   formatDate,
   formatMoney,
-  formatMonth,
   formatNumber,
   formatPercent,
+  formatPeriod,
   formatUsd,
+  PERIOD_ADJECTIVE,
+  PERIOD_NOUN,
   round2,
 } from '../format.ts';
 import { formatTable } from '../text-layout.ts';
@@ -34,18 +36,33 @@ export interface BudgetFinding extends FindingBase {
   readonly limitCredits: number;
   readonly percent: number;
   readonly threshold: number;
-  /** The next higher threshold, if any. */
+  /** The next higher alert line (a threshold, or the next recurring step past the limit), if any. */
   readonly nextThreshold?: number | undefined;
-  /** First day of the period, and the day spend crossed the threshold. */
+  /** First and last day of the period, and the day spend crossed the threshold. */
   readonly periodStart: string;
+  readonly periodEnd?: string | undefined;
   readonly crossedOn: string;
   /** Spend by model over the period, largest first. */
   readonly byModel: readonly { model: string; credits: number }[];
+  /**
+   * Projected spend at the period's end (the overview's figure: today's pace for a day, the forecast for a
+   * longer period); undefined when there is no basis yet.
+   */
+  readonly projected?: number | undefined;
+  /** Why `projected` is missing, in words, when it is. */
+  readonly noProjection?: string | undefined;
+  /** The day the balance runs out at the current pace, when that is before the period ends. */
+  readonly balanceRunsOutOn?: string | undefined;
+  /** Recurring step past the limit, in percent of it (from `every`). */
+  readonly stepPercent?: number | undefined;
 }
 
-/** `today (Sun 22 Nov 2026)` or `November 2026`. */
-export function budgetPeriodText(budget: BudgetConfig, periodStart: string): string {
-  return budget.period === 'day' ? `today (${formatDate(periodStart)})` : formatMonth(utcMonth(periodStart));
+/** `today (Sun 22 Nov 2026)`, `the week of Mon 16 – Sun 22 Nov 2026`, `November 2026`, `Q4 2026 (…)`. */
+export function budgetPeriodText(budget: BudgetConfig, periodStart: string, end?: string): string {
+  const last = end ?? periodEnd(budget.period, periodStart);
+  return budget.period === 'day'
+    ? `today (${formatDate(periodStart)})`
+    : formatPeriod(budget.period, periodStart, last);
 }
 
 /** `all models` or `model veo3.1 only`. */
@@ -53,16 +70,58 @@ export function scopeText(model: string | undefined): string {
   return model === undefined ? 'all models' : `model ${model} only`;
 }
 
+/** `80%`, `133.33%`: an alert line as configured (never rounded down). */
+function line(percent: number): string {
+  return `${formatNumber(percent)}%`;
+}
+
+/** The advice on pace: never "nothing is needed" while the same budget is projected past its limit. */
+function paceAdvice(f: BudgetFinding, usd: (c: number) => string): string {
+  const end =
+    f.budget.period === 'day'
+      ? 'the end of the day'
+      : `the end of the ${PERIOD_NOUN[f.budget.period]} (${formatDate(f.periodEnd ?? f.periodStart)})`;
+  const next =
+    f.nextThreshold === undefined
+      ? ''
+      : ` The next alert comes at ${line(f.nextThreshold)} (${usd((f.nextThreshold / 100) * f.limitCredits)}).`;
+  const basis = f.budget.period === 'day' ? "today's pace so far" : 'the mean of the last 7 complete days';
+  const runsOut = f.balanceRunsOutOn
+    ? ` The prepaid balance also runs out about ${formatDate(f.balanceRunsOutOn)}, before the period ends: buy credits on ${RUNWAY_PAGES.billing} or slow down.`
+    : '';
+  if (f.projected === undefined) {
+    return `The pace to ${end} is not known yet (${f.noProjection ?? 'no basis'}), so watch the spend by model.${next}${runsOut}`;
+  }
+  const projectedPercent = percentOf(f.projected, f.limitCredits);
+  if (f.percent >= 100) {
+    return `At ${basis}, spend reaches about ${usd(f.projected)} (${formatPercent(projectedPercent)} of the limit) by ${end}.${next}${runsOut}`;
+  }
+  if (projectedPercent >= 100) {
+    return `At ${basis}, spend reaches about ${usd(f.projected)} by ${end}, ${formatPercent(projectedPercent)} of the limit: the budget will run out unless spend slows. Slow or pause the heaviest models (see "Spend by model"), or raise the limit if this spend is planned.${next}${runsOut}`;
+  }
+  return `At ${basis}, spend reaches about ${usd(f.projected)} by ${end}, ${formatPercent(projectedPercent)} of the limit: within the budget, so if that pace is expected, nothing is needed now.${next}${runsOut}`;
+}
+
 function draft(f: BudgetFinding, ctx: MessageContext): Draft {
   const money = (c: number) => formatMoney(c, ctx.usdPerCredit);
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
   const over = f.spent - f.limitCredits;
-  const periodWord = f.budget.period === 'day' ? 'daily' : 'monthly';
-  const periodText = budgetPeriodText(f.budget, f.periodStart);
-  const headline =
-    f.percent >= 100
+  const periodWord = PERIOD_ADJECTIVE[f.budget.period];
+  const periodText = budgetPeriodText(f.budget, f.periodStart, f.periodEnd);
+  const pastLimit = f.threshold > 100;
+  const headline = pastLimit
+    ? `${ctx.orgName} has spent ${usd(f.spent)} against its ${usd(f.limitCredits)} ${periodWord} budget "${f.budget.id}" for ${periodText}: ${formatPercent(f.percent)} of the limit, past the ${line(f.threshold)} alert line and ${usd(over)} over.`
+    : f.percent >= 100
       ? `${ctx.orgName} has spent ${usd(f.spent)} against its ${usd(f.limitCredits)} ${periodWord} budget "${f.budget.id}" for ${periodText}: the budget is used up${over > 0 ? `, ${usd(over)} over` : ''}.`
-      : `${ctx.orgName} has spent ${usd(f.spent)} of its ${usd(f.limitCredits)} ${periodWord} budget "${f.budget.id}" for ${periodText}: ${formatPercent(f.percent)} used, past the ${f.threshold}% alert line.`;
+      : `${ctx.orgName} has spent ${usd(f.spent)} of its ${usd(f.limitCredits)} ${periodWord} budget "${f.budget.id}" for ${periodText}: ${formatPercent(f.percent)} used, past the ${line(f.threshold)} alert line.`;
+  const lines = f.budget.thresholds.map(line).join(', ');
+  const every = f.stepPercent === undefined ? '' : `, then every ${line(f.stepPercent)} past the limit`;
+  const perPeriod = PERIOD_NOUN[f.budget.period];
+  const footer =
+    `You get this alert once per budget, ${perPeriod} and alert line; ` +
+    (f.nextThreshold === undefined
+      ? `this is the last alert line of budget "${f.budget.id}" this ${perPeriod}.`
+      : `the next one for this budget this ${perPeriod} comes at ${line(f.nextThreshold)}.`);
   return {
     subject: `${f.budget.id} at ${formatPercent(f.percent)}${f.budget.period === 'day' ? ' today' : ''} — ${usd(f.spent)} of ${usd(f.limitCredits)}`,
     headline,
@@ -71,14 +130,17 @@ function draft(f: BudgetFinding, ctx: MessageContext): Draft {
       ['Period', periodText],
       ['Spent', money(f.spent)],
       ['Limit', money(f.limitCredits)],
-      [
-        'Used',
-        `${formatPercent(f.percent)} (alert at ${f.budget.thresholds.map((t) => `${t}%`).join(', ')})`,
-      ],
+      ['Used', `${formatPercent(f.percent)} (alert at ${lines}${every})`],
       [over >= 0 ? 'Over by' : 'Remaining', money(Math.abs(over))],
       [
         'Crossed on',
-        `${formatDate(f.crossedOn)} (${f.threshold}% = ${usd((f.threshold / 100) * f.limitCredits)})`,
+        `${formatDate(f.crossedOn)} (${line(f.threshold)} = ${usd((f.threshold / 100) * f.limitCredits)})`,
+      ],
+      [
+        'Projection',
+        f.projected === undefined
+          ? `unknown: ${f.noProjection ?? 'no basis'}`
+          : `${money(f.projected)} by the end of the ${f.budget.period === 'day' ? 'day at the pace so far' : `${perPeriod} at the last 7 days' pace`} (${formatPercent(percentOf(f.projected, f.limitCredits))})`,
       ],
     ],
     sections: [
@@ -93,16 +155,21 @@ function draft(f: BudgetFinding, ctx: MessageContext): Draft {
       },
     ],
     advice: [
-      f.percent >= 100
-        ? 'Runway keeps charging past this budget: it is our limit, not Runway\'s. Decide now whether to slow or pause the heaviest models (see "Spend by model") or accept the overspend.'
-        : `If this pace is expected, nothing is needed now; the next alert comes at ${f.nextThreshold ?? 100}% (${usd(((f.nextThreshold ?? 100) / 100) * f.limitCredits)}).`,
+      ...(f.percent >= 100
+        ? [
+            'Runway keeps charging past this budget: it is our limit, not Runway\'s. Decide now whether to slow or pause the heaviest models (see "Spend by model") or accept the overspend.',
+          ]
+        : []),
+      paceAdvice(f, usd),
       `To change the budget, edit the "limit" of budget "${f.budget.id}" in ${CONFIG_PLACE} and redeploy with \`cdk deploy\`.`,
       `Per-key and per-day detail is on ${RUNWAY_PAGES.usage}.`,
     ],
+    footer,
     data: {
       budget: { id: f.budget.id, period: f.budget.period, model: f.budget.model ?? null },
       threshold: f.threshold,
       thresholds: f.budget.thresholds,
+      everyPercent: f.stepPercent === undefined ? null : round2(f.stepPercent),
       spentCredits: f.spent,
       limitCredits: f.limitCredits,
       percent: round2(f.percent),
@@ -110,7 +177,11 @@ function draft(f: BudgetFinding, ctx: MessageContext): Draft {
       overCredits: Math.max(0, roundCredits(f.spent - f.limitCredits)),
       nextThreshold: f.nextThreshold ?? null,
       periodStart: f.periodStart,
+      periodEnd: f.periodEnd ?? periodEnd(f.budget.period, f.periodStart),
       crossedOn: f.crossedOn,
+      projectedCredits: f.projected ?? null,
+      projectedPercent: f.projected === undefined ? null : round2(percentOf(f.projected, f.limitCredits)),
+      balanceRunsOutOn: f.balanceRunsOutOn ?? null,
       byModel: f.byModel,
     },
   };
@@ -131,18 +202,33 @@ const VEO_DAILY: BudgetConfig = {
   thresholds: [80, 100],
 };
 
+const WEEKLY_VEO: BudgetConfig = {
+  id: 'weekly-veo',
+  period: 'week',
+  model: 'veo3.1',
+  limit: { credits: 150_000 },
+  thresholds: [80, 100],
+};
+const QUARTERLY: BudgetConfig = {
+  id: 'quarterly-studio',
+  period: 'quarter',
+  limit: { usd: 10_000 },
+  thresholds: [80, 100],
+  every: { percent: 25 },
+};
+
 export const budgetAlert = defineAlert<BudgetFinding>({
   kind: 'budget',
-  evaluate({ input }) {
+  evaluate({ input, overview }) {
     const today = utcDate(input.now);
     const out: BudgetFinding[] = [];
-    for (const budget of input.org.budgets) {
-      const periodStart = budget.period === 'day' ? today : startOfMonth(today);
-      const spent = spendBetween(input.usage, periodStart, today, budget.model);
-      const limitCredits = limitInCredits(budget.limit, input.config.usdPerCredit);
-      const percent = percentOf(spent, limitCredits);
-      const crossing = highestCrossed(budget.thresholds, percent);
-      if (!crossing) continue;
+    input.org.budgets.forEach((budget, i) => {
+      const row = overview.budgets[i];
+      if (!row) return;
+      const { spent, limitCredits, percent } = row;
+      const periodStart = row.start;
+      const crossing = highestCrossed(budgetThresholds(budget, percent, input.config.usdPerCredit), percent);
+      if (!crossing) return;
       const byModel = new Map<string, number>();
       for (let d = periodStart; d <= today; d = addDays(d, 1)) {
         for (const [model, credits] of Object.entries(input.usage.get(d)?.credits ?? {})) {
@@ -150,14 +236,15 @@ export const budgetAlert = defineAlert<BudgetFinding>({
             byModel.set(model, (byModel.get(model) ?? 0) + credits);
         }
       }
+      const runsOut = overview.balance.runsOutOn;
       out.push({
         kind: 'budget',
         rule: keyPart(budget.id),
-        period: budget.period === 'day' ? today : utcMonth(today),
+        period: row.periodKey,
         level: String(crossing.threshold),
         severity: crossing.severity,
         covers: crossing.covers,
-        summary: `budget ${budget.id} at ${Math.floor(percent)}% of its ${budget.period === 'day' ? 'daily' : 'monthly'} limit`,
+        summary: `budget ${budget.id} at ${formatPercent(percent)} of its ${PERIOD_ADJECTIVE[budget.period]} limit`,
         budget,
         spent,
         limitCredits,
@@ -165,6 +252,7 @@ export const budgetAlert = defineAlert<BudgetFinding>({
         threshold: crossing.threshold,
         nextThreshold: crossing.next,
         periodStart,
+        periodEnd: row.end,
         crossedOn:
           dayCumulativeReached(
             input.usage,
@@ -176,8 +264,17 @@ export const budgetAlert = defineAlert<BudgetFinding>({
         byModel: [...byModel]
           .map(([model, credits]) => ({ model, credits: roundCredits(credits) }))
           .sort((a, b) => b.credits - a.credits),
+        projected: row.projected,
+        noProjection:
+          row.projected !== undefined
+            ? undefined
+            : budget.period === 'day'
+              ? 'the day has only just begun'
+              : 'fewer than 3 complete days of usage history',
+        balanceRunsOutOn: runsOut !== undefined && runsOut <= row.end ? runsOut : undefined,
+        stepPercent: recurringStepPercent(budget, input.config.usdPerCredit),
       });
-    }
+    });
     return out;
   },
   draft,
@@ -200,7 +297,10 @@ export const budgetAlert = defineAlert<BudgetFinding>({
         threshold: 80,
         nextThreshold: 100,
         periodStart: '2026-11-01',
+        periodEnd: '2026-11-30',
         crossedOn: '2026-11-20',
+        // The forecast sample's projection of the same budget: 412,345 + 19,850 a day × 8.6 days left.
+        projected: Math.round(412_345 + 19_850 * (8 + 14.5 / 24)),
         byModel: [
           { model: 'veo3.1', credits: 201_500 },
           { model: 'gen4.5', credits: 120_340 },
@@ -228,8 +328,65 @@ export const budgetAlert = defineAlert<BudgetFinding>({
         threshold: 100,
         nextThreshold: undefined,
         periodStart: '2026-11-22',
+        periodEnd: '2026-11-22',
         crossedOn: '2026-11-22',
         byModel: [{ model: 'veo3.1', credits: 41_520 }],
+        // 41,520 in the 9.5 hours to 09:30, scaled to 24 hours.
+        projected: Math.round(41_520 / (9.5 / 24)),
+      }),
+    },
+    {
+      name: 'budget-week',
+      severity: 'warning',
+      finding: () => ({
+        kind: 'budget',
+        rule: 'weekly-veo',
+        period: '2026-W47',
+        level: '80',
+        severity: 'warning',
+        covers: [],
+        summary: 'budget weekly-veo at 83% of its weekly limit',
+        budget: WEEKLY_VEO,
+        spent: 124_600,
+        limitCredits: 150_000,
+        percent: (124_600 / 150_000) * 100,
+        threshold: 80,
+        nextThreshold: 100,
+        periodStart: '2026-11-16',
+        periodEnd: '2026-11-22',
+        crossedOn: '2026-11-21',
+        byModel: [{ model: 'veo3.1', credits: 124_600 }],
+        // Sunday is the week's last day: 124,600 + 18,000 a day × the 0.6 of today left.
+        projected: Math.round(124_600 + 18_000 * (14.5 / 24)),
+      }),
+    },
+    {
+      name: 'budget-quarter-recurring',
+      severity: 'critical',
+      finding: () => ({
+        kind: 'budget',
+        rule: 'quarterly-studio',
+        period: '2026-Q4',
+        level: '125',
+        severity: 'critical',
+        covers: ['100'],
+        summary: 'budget quarterly-studio at 131% of its quarterly limit',
+        budget: QUARTERLY,
+        spent: 1_312_000,
+        limitCredits: 1_000_000,
+        percent: 131.2,
+        threshold: 125,
+        nextThreshold: 150,
+        periodStart: '2026-10-01',
+        periodEnd: '2026-12-31',
+        crossedOn: '2026-11-19',
+        byModel: [
+          { model: 'veo3.1', credits: 702_000 },
+          { model: 'gen4.5', credits: 410_000 },
+          { model: 'gen4_image', credits: 200_000 },
+        ],
+        projected: Math.round(1_312_000 + 19_850 * (39 + 14.5 / 24)),
+        stepPercent: 25,
       }),
     },
   ],

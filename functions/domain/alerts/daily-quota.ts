@@ -37,6 +37,7 @@ function draft(f: DailyQuotaFinding): Draft {
       `For a higher limit, request a tier upgrade or an exception on ${RUNWAY_PAGES.usage}.`,
       'Make sure callers retry 429 responses with backoff rather than failing the job.',
     ],
+    footer: `You get this alert once per model, UTC day and alert line (${f.threshold}% this time).`,
     data: {
       model: f.model,
       dailyGenerations: f.used,

@@ -28,7 +28,9 @@ import {
   RUNWAY_PAGES,
   SAMPLE_NOW,
 } from './alert.ts';
-import { capRoomText } from './balance.ts';
+import { capRoomText, runsOutText } from './balance.ts';
+import { daysLeftText } from './forecast.ts';
+import { capFillText } from './tier-cap.ts';
 
 export interface DigestFinding extends FindingBase {
   readonly kind: 'digest';
@@ -90,6 +92,7 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
     ],
   );
   const capShort = bal.creditsNeeded > bal.capLeft;
+  const advice = digestAdvice(o, ctx, capShort);
   return {
     subject: `daily digest — ${usd(yesterday.credits)} spent yesterday, balance ${usd(o.creditBalance)}${
       daysLeft !== undefined ? ` (${daysLeft < 1 ? 'under a day' : `~${dayCount(daysLeft)}`})` : ''
@@ -99,31 +102,45 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
     )} spent yesterday, ${usd(o.monthToDate)} so far this month. ${
       active.length
         ? `${active.length} open ${active.length === 1 ? 'issue' : 'issues'}, listed under "Needs attention".`
-        : 'Nothing needs attention.'
+        : advice.length
+          ? 'Nothing has crossed an alert line; see "What to do" for what is coming.'
+          : 'Nothing needs attention.'
     }`,
     facts: [
       ['Balance', money(o.creditBalance)],
       [
         'Runs out',
         daysLeft === undefined || bal.runsOutOn === undefined
-          ? 'not at the current pace (no recent spend)'
+          ? runsOutText(bal)
           : `about ${formatDate(bal.runsOutOn)}: ${dayCount(daysLeft)} at ${usd(bal.burn.meanDaily)} a day (mean of the last ${bal.burn.basisDays} complete ${bal.burn.basisDays === 1 ? 'day' : 'days'})`,
       ],
       [
         'To buy',
-        bal.creditsNeeded > 0
-          ? `${money(bal.creditsNeeded)} covers the next 30 days of spend${hasFloors ? ' and the balance floors' : ''}`
-          : `nothing: the balance covers the next 30 days${hasFloors ? ' and its floors' : ''}`,
+        bal.burn.basisDays === 0
+          ? 'unknown: no complete day of usage history yet to size 30 days of spend'
+          : bal.creditsNeeded > 0
+            ? `${money(bal.creditsNeeded)} covers the next 30 days of spend${hasFloors ? ' and the balance floors' : ''}`
+            : `nothing: the balance covers the next 30 days at ${usd(Math.max(0, bal.burn.meanDaily))} a day${hasFloors ? ' and its floors' : ''}`,
       ],
-      ['Tier room', capRoomText(bal.creditsNeeded, bal.capLeft, ctx.usdPerCredit)],
+      ['Tier room', capRoomText(bal.creditsNeeded, bal.capLeft, ctx.usdPerCredit, bal.capBasis)],
       ['Tier cap', `${money(o.maxMonthlyCreditSpend)} per 30 days`],
-      ['Used, 30 days', `${money(o.used30d)}, ${formatPercent(o.capPercent)} of the cap`],
+      [
+        o.tierCap.basis === 'purchases' ? 'Bought, 30 days' : 'Used, 30 days',
+        `${money(o.tierCap.counted)}, ${formatPercent(o.tierCap.percent)} of the cap${
+          o.tierCap.basis === 'usage'
+            ? o.tierCap.purchasesFrom === undefined
+              ? ' (credits used: the guard has not watched purchases yet)'
+              : ` (credits used until purchases are known, from ${formatDate(o.tierCap.purchasesFrom)})`
+            : ''
+        }`,
+      ],
+      ['Cap full', capFillText(o.tierCap, ctx.usdPerCredit)],
       ['Month to date', money(o.monthToDate)],
       [
         'Month forecast',
         o.forecast
-          ? `${money(o.forecast.projected)}, at ${usd(o.forecast.burn.meanDaily)} a day for the ${o.forecast.daysLeft} days left`
-          : 'needs 3 complete days of history',
+          ? `${money(o.forecast.projected)}, at ${usd(o.forecast.burn.meanDaily)} a day for the ${daysLeftText(o.forecast)}`
+          : 'unknown: needs 3 complete days of usage history',
       ],
     ],
     sections: [
@@ -154,13 +171,8 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
         ],
       },
     ],
-    advice: capShort
-      ? [
-          `The balance needs more credits than the tier's 30-day purchase cap lets you buy now: buy what the cap allows on ${RUNWAY_PAGES.billing}, and request a tier upgrade or limit exception on the portal's Usage page${
-            bal.runsOutOn ? ` before ${formatDate(bal.runsOutOn)}` : ''
-          }.`,
-        ]
-      : [],
+    advice,
+    footer: 'You get this digest once a day, with the first check at or after the configured hour (UTC).',
     data: {
       date: o.today,
       creditBalance: o.creditBalance,
@@ -175,7 +187,10 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
       forecastMonthCredits: o.forecast?.projected ?? null,
       maxMonthlyCreditSpend: o.maxMonthlyCreditSpend,
       used30dCredits: o.used30d,
+      capBasis: o.tierCap.basis,
+      capCountedCredits: o.tierCap.counted,
       capPercent: round2(o.capPercent),
+      capFullOn: o.tierCap.fullOn ?? null,
       budgets: o.budgets.map((b) => ({
         id: b.id,
         period: b.period,
@@ -183,6 +198,7 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
         spentCredits: b.spent,
         limitCredits: b.limitCredits,
         percent: round2(b.percent),
+        periodKey: b.periodKey,
         projectedCredits: b.projected ?? null,
       })),
       models: o.models.map((m) => ({ ...m, percent: m.percent === null ? null : round2(m.percent) })),
@@ -193,6 +209,45 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
       active,
     },
   };
+}
+
+/**
+ * What to do, from the whole state: every budget projected past its limit, a balance that runs out within
+ * 30 days, and a tier cap that is short or fills. Empty only when none of them holds.
+ */
+function digestAdvice(o: Overview, ctx: MessageContext, capShort: boolean): string[] {
+  const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
+  const out: string[] = [];
+  for (const b of o.budgets) {
+    if (b.projected === undefined || b.projectedPercent === undefined || b.projectedPercent < 100) continue;
+    const end = b.period === 'day' ? 'the end of the day' : formatDate(b.end);
+    out.push(
+      b.percent >= 100
+        ? `Budget "${b.id}" is used up (${formatPercent(b.percent)}) and heads for about ${usd(b.projected)} by ${end}: slow the heaviest models or accept the overspend.`
+        : `Budget "${b.id}" is projected at about ${usd(b.projected)} by ${end}, ${formatPercent(b.projectedPercent)} of its ${usd(b.limitCredits)} limit: slow the heaviest models, or raise the limit if the spend is planned.`,
+    );
+  }
+  const bal = o.balance;
+  if (capShort) {
+    out.push(
+      `The balance needs more credits than the tier's 30-day purchase cap lets you buy now: buy what the cap allows on ${RUNWAY_PAGES.billing}, and request a tier upgrade or limit exception on the portal's Usage page${
+        bal.runsOutOn ? ` before ${formatDate(bal.runsOutOn)}` : ''
+      }.`,
+    );
+  } else if (bal.runsOutOn !== undefined && bal.creditsNeeded > 0) {
+    out.push(
+      `Buy about ${usd(bal.creditsNeeded)} of credits on ${RUNWAY_PAGES.billing} before ${formatDate(bal.runsOutOn)} to cover the next 30 days.`,
+    );
+  }
+  const t = o.tierCap;
+  if (!capShort && t.fullOn !== undefined && t.cap > 0) {
+    out.push(
+      t.room <= 0
+        ? `The tier's 30-day purchase cap is full: autobilling will not recharge until ${t.frees ? formatDate(t.frees.date) : 'older purchases leave the window'}; request a tier upgrade or limit exception on ${RUNWAY_PAGES.usage}.`
+        : `At the current pace the tier's 30-day purchase cap fills about ${formatDate(t.fullOn)}, and autobilling stops recharging then: request a tier upgrade or limit exception on ${RUNWAY_PAGES.usage} before that.`,
+    );
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,17 +1,22 @@
 /**
- * `forecast`: month to date plus the mean of the last 7 complete days × the days left reaches a month
- * budget's limit (needs 3 complete days of history). Once per budget × month; warning.
+ * `forecast`: spend so far in a budget's period plus the mean of the last 7 complete days × the time left
+ * (the rest of today and every later day of the period) reaches the budget's limit. For budgets with
+ * `forecast: true` over a week, month or quarter; needs 3 complete days of history. Once per budget × period;
+ * warning.
  */
 import type { BudgetConfig } from '../../config.ts';
-import { addDays, utcDate, utcMonth } from '../dates.ts';
-import { forecastMonth, limitInCredits, type MonthForecast, roundCredits } from '../figures.ts';
+import { addDays, utcDate } from '../dates.ts';
+import { type PeriodForecast, roundCredits } from '../figures.ts';
 import {
   formatDate,
   formatDateRange,
+  formatDays,
   formatMoney,
-  formatMonth,
   formatPercent,
+  formatPeriod,
   formatUsd,
+  PERIOD_ADJECTIVE,
+  PERIOD_NOUN,
   round2,
 } from '../format.ts';
 import {
@@ -30,28 +35,38 @@ export interface ForecastFinding extends FindingBase {
   readonly kind: 'forecast';
   readonly budget: BudgetConfig;
   readonly limitCredits: number;
-  readonly forecast: MonthForecast;
-  /** The day the budget would be used up at the current burn (may be after month end: then undefined). */
+  readonly forecast: PeriodForecast;
+  /** The day the budget would be used up at the current burn (undefined when after the period's end). */
   readonly exhaustedOn?: string | undefined;
+}
+
+/** `8.6 days left (the rest of today and 8 more days)`, `0.6 days left (the rest of today)`. */
+export function daysLeftText(fc: PeriodForecast): string {
+  const rest =
+    fc.fullDaysLeft === 0
+      ? 'the rest of today'
+      : `the rest of today and ${fc.fullDaysLeft} more ${fc.fullDaysLeft === 1 ? 'day' : 'days'}`;
+  return `${formatDays(fc.daysLeft)} left (${rest})`;
 }
 
 function draft(f: ForecastFinding, ctx: MessageContext): Draft {
   const usd = (c: number) => formatUsd(c, ctx.usdPerCredit);
   const fc = f.forecast;
-  const month = formatMonth(f.period);
+  const period = formatPeriod(fc.period, fc.start, fc.end);
   const overBy = fc.projected - f.limitCredits;
   const projectedPercent = (fc.projected / f.limitCredits) * 100;
-  const maxDaily = fc.daysLeft > 0 ? Math.max(0, f.limitCredits - fc.monthToDate) / fc.daysLeft : 0;
+  const maxDaily = fc.daysLeft > 0 ? Math.max(0, f.limitCredits - fc.toDate) / fc.daysLeft : 0;
   return {
-    subject: `${f.budget.id} forecast ${usd(fc.projected)} of ${usd(f.limitCredits)} for ${month}`,
-    headline: `At the current pace, ${ctx.orgName} will spend about ${usd(fc.projected)} in ${month}, ${usd(
+    subject: `${f.budget.id} forecast ${usd(fc.projected)} of ${usd(f.limitCredits)} for ${fc.period === 'week' ? `week ${f.period.slice(5)}` : period.replace(/ \(.*\)$/, '')}`,
+    headline: `At the current pace, ${ctx.orgName} will spend about ${usd(fc.projected)} in ${period}, ${usd(
       overBy,
-    )} (${formatPercent(projectedPercent - 100)}) over its ${usd(f.limitCredits)} budget "${f.budget.id}"${
+    )} (${formatPercent(projectedPercent - 100)}) over its ${usd(f.limitCredits)} ${PERIOD_ADJECTIVE[fc.period]} budget "${f.budget.id}"${
       f.exhaustedOn ? `; the budget would run out on ${formatDate(f.exhaustedOn)}` : ''
     }. Nothing has been overspent yet: this is an early warning.`,
     facts: [
       ['Budget', `${f.budget.id} (${scopeText(f.budget.model)})`],
-      ['Spent so far', formatMoney(fc.monthToDate, ctx.usdPerCredit)],
+      ['Period', `${period}, ends ${formatDate(fc.end)} 24:00 UTC`],
+      ['Spent so far', formatMoney(fc.toDate, ctx.usdPerCredit)],
       [
         'Projection',
         `${formatMoney(fc.projected, ctx.usdPerCredit)}, ${formatPercent(projectedPercent)} of the limit`,
@@ -59,20 +74,26 @@ function draft(f: ForecastFinding, ctx: MessageContext): Draft {
       ['Limit', formatMoney(f.limitCredits, ctx.usdPerCredit)],
       [
         'Basis',
-        `${usd(fc.burn.meanDaily)} a day on average over the ${fc.burn.basisDays} complete days ${formatDateRange(fc.burn.from, fc.burn.to)}, × ${fc.daysLeft} days left`,
+        `${usd(fc.burn.meanDaily)} a day on average over the ${fc.burn.basisDays} complete days ${formatDateRange(fc.burn.from, fc.burn.to)}, × ${daysLeftText(fc)}`,
       ],
-      ['Runs out on', f.exhaustedOn ? formatDate(f.exhaustedOn) : 'not this month'],
+      [
+        'Runs out on',
+        f.exhaustedOn ? formatDate(f.exhaustedOn) : `not before the ${PERIOD_NOUN[fc.period]} ends`,
+      ],
     ],
     advice: [
-      `To stay within ${usd(f.limitCredits)}, daily spend for the rest of ${month} must average ${usd(
+      `To stay within ${usd(f.limitCredits)}, spend for the rest of ${period} must average ${usd(
         maxDaily,
-      )} or less (now ${usd(fc.burn.meanDaily)}).`,
+      )} a day or less (now ${usd(fc.burn.meanDaily)}).`,
       `If the higher spend is planned, raise the "limit" of budget "${f.budget.id}" in ${CONFIG_PLACE} and redeploy; otherwise ask the teams using Runway to slow the most expensive models. Per-model spend is on ${RUNWAY_PAGES.usage}.`,
-      'You will get this forecast warning at most once a month; budget alerts still follow at each threshold.',
     ],
+    footer: `You get this forecast warning once per budget and ${PERIOD_NOUN[fc.period]}; budget alerts still follow at each threshold.`,
     data: {
       budget: { id: f.budget.id, period: f.budget.period, model: f.budget.model ?? null },
-      monthToDateCredits: fc.monthToDate,
+      periodStart: fc.start,
+      periodEnd: fc.end,
+      toDateCredits: fc.toDate,
+      ...(fc.period === 'month' ? { monthToDateCredits: fc.toDate } : {}),
       projectedCredits: fc.projected,
       limitCredits: f.limitCredits,
       projectedPercent: round2(projectedPercent),
@@ -82,7 +103,7 @@ function draft(f: ForecastFinding, ctx: MessageContext): Draft {
       basisDays: fc.burn.basisDays,
       basisFrom: fc.burn.from,
       basisTo: fc.burn.to,
-      daysLeft: fc.daysLeft,
+      daysLeft: round2(fc.daysLeft),
       exhaustedOn: f.exhaustedOn ?? null,
     },
   };
@@ -90,35 +111,37 @@ function draft(f: ForecastFinding, ctx: MessageContext): Draft {
 
 export const forecastAlert = defineAlert<ForecastFinding>({
   kind: 'forecast',
-  evaluate({ input }) {
+  evaluate({ input, overview }) {
     const today = utcDate(input.now);
     const out: ForecastFinding[] = [];
-    for (const budget of input.org.budgets) {
-      if (!budget.forecast || budget.period !== 'month') continue;
-      const forecast = forecastMonth(input.usage, today, input.historyStart, budget.model);
-      if (!forecast) continue;
-      const limitCredits = limitInCredits(budget.limit, input.config.usdPerCredit);
+    input.org.budgets.forEach((budget, i) => {
+      const row = overview.budgets[i];
+      const forecast = row?.forecast;
+      if (!budget.forecast || budget.period === 'day' || !row || !forecast) return;
+      const limitCredits = row.limitCredits;
       // Already over the limit: the budget rule speaks; a forecast would only repeat it.
-      if (forecast.projected < limitCredits || forecast.monthToDate >= limitCredits) continue;
+      if (forecast.projected < limitCredits || forecast.toDate >= limitCredits) return;
       const meanDaily = forecast.burn.meanDaily;
+      // The rest of today counts as part of a day: the limit falls on the day the cumulative spend reaches it.
+      const daysToLimit = meanDaily > 0 ? (limitCredits - forecast.toDate) / meanDaily : Infinity;
       const exhaustedOn =
-        meanDaily > 0
-          ? addDays(today, Math.ceil((limitCredits - forecast.monthToDate) / meanDaily))
+        daysToLimit <= forecast.daysLeft
+          ? addDays(today, Math.max(0, Math.ceil(daysToLimit - forecast.restOfToday)))
           : undefined;
       out.push({
         kind: 'forecast',
         rule: keyPart(budget.id),
-        period: utcMonth(today),
+        period: row.periodKey,
         level: 'projected',
         severity: 'warning',
         covers: [],
-        summary: `budget ${budget.id} projected at ${Math.floor(percentOf(forecast.projected, limitCredits))}% by month end`,
+        summary: `budget ${budget.id} projected at ${formatPercent(percentOf(forecast.projected, limitCredits))} by the end of the ${PERIOD_NOUN[budget.period]}`,
         budget,
         limitCredits,
         forecast,
         exhaustedOn,
       });
-    }
+    });
     return out;
   },
   draft,
@@ -133,7 +156,7 @@ export const forecastAlert = defineAlert<ForecastFinding>({
         level: 'projected',
         severity: 'warning',
         covers: [],
-        summary: 'budget monthly-total projected at 114% by month end',
+        summary: 'budget monthly-total projected at 116% by the end of the month',
         budget: {
           id: 'monthly-total',
           period: 'month',
@@ -142,15 +165,55 @@ export const forecastAlert = defineAlert<ForecastFinding>({
           forecast: true,
         },
         limitCredits: 500_000,
-        // 412,345 so far + 19,850 a day × 8 days left.
+        // At 09:30, 14.5 of today's 24 hours are left: 412,345 so far + 19,850 a day × (8 + 0.604) days.
         forecast: {
-          monthToDate: 412_345,
-          projected: 571_145,
-          daysLeft: 8,
+          period: 'month',
+          start: '2026-11-01',
+          end: '2026-11-30',
+          toDate: 412_345,
+          projected: Math.round(412_345 + 19_850 * (8 + 14.5 / 24)),
+          daysLeft: 8 + 14.5 / 24,
+          fullDaysLeft: 8,
+          restOfToday: 14.5 / 24,
           burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-15', to: '2026-11-21' },
         },
-        // (500,000 − 412,345) / 19,850 = 4.4 → the 5th day from today.
-        exhaustedOn: '2026-11-27',
+        // (500,000 − 412,345) / 19,850 = 4.4 days from now: 0.6 of today, then the 4th day after it.
+        exhaustedOn: '2026-11-26',
+      }),
+    },
+    {
+      name: 'forecast-quarter',
+      severity: 'warning',
+      finding: () => ({
+        kind: 'forecast',
+        rule: 'quarterly-total',
+        period: '2026-Q4',
+        level: 'projected',
+        severity: 'warning',
+        covers: [],
+        summary: 'budget quarterly-total projected at 105% by the end of the quarter',
+        budget: {
+          id: 'quarterly-total',
+          period: 'quarter',
+          limit: { usd: 15_000 },
+          thresholds: [80, 100],
+          forecast: true,
+        },
+        limitCredits: 1_500_000,
+        // 1,050,000 so far + 19,850 a day × (39 + 0.604) days left in the quarter.
+        forecast: {
+          period: 'quarter',
+          start: '2026-10-01',
+          end: '2026-12-31',
+          toDate: 800_000,
+          projected: Math.round(800_000 + 19_850 * (39 + 14.5 / 24)),
+          daysLeft: 39 + 14.5 / 24,
+          fullDaysLeft: 39,
+          restOfToday: 14.5 / 24,
+          burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-15', to: '2026-11-21' },
+        },
+        // (1,500,000 − 800,000) / 19,850 = 35.3 days from now.
+        exhaustedOn: '2026-12-27',
       }),
     },
   ],

@@ -104,6 +104,11 @@ function draft(f: GuardErrorFinding, ctx: MessageContext): Draft {
         : []),
     ],
     advice: reason.advice(f),
+    source: `Nothing could be read from Runway at ${formatInstant(ctx.now.toISOString())}${
+      f.lastSuccessAt ? `; the last good read was at ${formatInstant(f.lastSuccessAt)}` : ''
+    }`,
+    footer:
+      'You get this alert at most once per organization and UTC day while the problem lasts; it stops once a check succeeds.',
     data: {
       reason: f.reason,
       detail: f.detail,

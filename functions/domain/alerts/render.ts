@@ -44,9 +44,9 @@ export function render(finding: FindingBase, draft: Draft, ctx: MessageContext):
     '--',
     ...wrap(`Runway Budget Guard · organization "${ctx.orgName}" (${ctx.orgId})`),
     ...wrap(
-      `Figures read from Runway's API at ${formatInstant(ctx.now.toISOString())}; all periods are UTC days and months; 1 credit = $${ctx.usdPerCredit}.`,
+      `${draft.source ?? `Figures read from Runway's API at ${formatInstant(ctx.now.toISOString())}`}; all periods are UTC; 1 credit = $${ctx.usdPerCredit}.`,
     ),
-    ...wrap(`Alert ${finding.kind} · ${finding.rule} · ${finding.period} · ${finding.level}.`),
+    ...(draft.footer ? wrap(draft.footer) : []),
   );
   const subject = buildSubject(ctx.orgName, draft.subject, ctx.test);
   return {

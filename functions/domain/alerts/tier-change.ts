@@ -96,6 +96,7 @@ function draft(f: TierChangeFinding, ctx: MessageContext): Draft {
           'Check that workloads on the lowered limits still fit: a lower daily limit means HTTP 429 errors sooner, a lower tier cap means fewer credits can be bought in 30 days. Quota and tier-cap alerts now use the new limits.',
           `If the change is unexpected, or the new limits are too tight, request a limit exception on ${RUNWAY_PAGES.usage}.`,
         ],
+    footer: 'You get this alert once for each change of the limits Runway reports.',
     data: {
       previousDate: f.previousDate,
       allIncreases: allBetter,
