@@ -129,6 +129,7 @@ beforeAll(async () => {
       lastSuccessAt: `${date}T10:00:00.000Z`,
       backfilledAt: `${date}T10:00:00.000Z`,
       historyStart: '2026-08-15',
+      watchStart: '2026-08-15',
     },
   });
   const alertKey = `budget#monthly-total#2026-11#80`;

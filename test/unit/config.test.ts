@@ -142,7 +142,7 @@ describe('deployment settings', () => {
         },
       }),
     ).toEqual([
-      '$.deployment.stackName: does not match /^[A-Za-z][A-Za-z0-9-]{0,127}$/',
+      '$.deployment.stackName: a stack name starts with a letter and has up to 128 letters, digits and hyphens',
       '$.deployment.reservedConcurrency: expected int, got the number 0.5',
       '$.deployment.perOrganizationMetrics: expected boolean, got the string "yes"',
       '$.deployment: has unknown key "dashbaord" (check the spelling against the README\'s configuration reference)',

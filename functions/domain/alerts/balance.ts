@@ -2,8 +2,8 @@
  * `balance`: the credit balance is below `lowBalance.credits`, or below `lowBalance.days` of mean daily
  * spend. One alert per episode: the episode re-arms once both floors clear. Critical.
  */
-import { addDays, utcDate } from '../dates.ts';
-import { type BurnRate, burnRate, roundCredits, runOutDate, spendBetween } from '../figures.ts';
+import { utcDate } from '../dates.ts';
+import { type BurnRate, burnRate, runOutDate } from '../figures.ts';
 import {
   dayCount,
   formatCredits,
