@@ -2,7 +2,8 @@
  * DynamoStore against real dynalite through the real SDK clients, plus two mocked-client cases for responses
  * dynalite never gives (unprocessed batch items, the old item returned with a failed condition).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -595,6 +596,68 @@ describe('embedded store', () => {
       expect(raw.Items?.map((i) => i.sk)).toEqual(['SNAPSHOT#2026-11-22', 'USAGE#2026-11-21']);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('embedded store lock', () => {
+  it('takes over a lock left by a killed process (an old lock directory), whatever PID it had', async () => {
+    // Prepare: a lock directory as proper-lockfile leaves it when its holder is killed, last refreshed a minute ago.
+    const dataDir = await mkdtemp(join(tmpdir(), 'budget-guard-stale-'));
+    try {
+      await mkdir(`${dataDir}.lock`, { recursive: true });
+      const old = new Date(Date.now() - 60_000);
+      await utimes(`${dataDir}.lock`, old, old);
+
+      // Act
+      const store = await startEmbeddedDynamo({ dataDir });
+      const client = createDocumentClient(localClientConfig(store.endpoint));
+      await ensureTable(client, 'budget-guard');
+      await new DynamoStore({ client, tableName: 'budget-guard' }).saveCycle({
+        orgId: ORG,
+        usage: [usageDay('2026-11-21', { a: 1 })],
+      });
+      client.destroy();
+      await store.close();
+
+      // Assess: the lock was released on close.
+      await expect(stat(`${dataDir}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.lock`, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a store whose lock another live process holds, saying so', async () => {
+    // Prepare: another process takes the lock with the same library and keeps it refreshed.
+    const dataDir = await mkdtemp(join(tmpdir(), 'budget-guard-live-'));
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('proper-lockfile').lock(${JSON.stringify(dataDir)}, { lockfilePath: ${JSON.stringify(`${dataDir}.lock`)}, realpath: false, stale: 10000, update: 5000 }).then(() => console.log('locked'));
+         setInterval(() => {}, 1000);`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.setEncoding('utf8').on('data', (text: string) => {
+          if (text.includes('locked')) resolve();
+        });
+        holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+      });
+
+      // Act
+      const attempt = startEmbeddedDynamo({ dataDir });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(EmbeddedDynamoError);
+      await expect(attempt).rejects.toThrow(/in use by another budget-guard process/);
+    } finally {
+      holder.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.lock`, { recursive: true, force: true });
     }
   });
 });
