@@ -37,6 +37,7 @@ import type {
   PendingAlert,
   Snapshot,
   StorePort,
+  TierLimits,
   UsageDay,
 } from '../domain/types.ts';
 import { createAwsRequestHandler } from './aws-http.ts';
@@ -491,6 +492,13 @@ function statusItem(status: OrgStatus): Item {
     backfilledAt: status.backfilledAt,
     historyStart: status.historyStart,
     balanceEpisode: status.balanceEpisode ? { since: status.balanceEpisode.since } : undefined,
+    announcedTier: status.announcedTier
+      ? {
+          date: status.announcedTier.date,
+          maxMonthlyCreditSpend: status.announcedTier.maxMonthlyCreditSpend,
+          models: { ...status.announcedTier.models },
+        }
+      : undefined,
   };
 }
 
@@ -541,6 +549,21 @@ function toStatus(item: Item): OrgStatus {
   if (typeof item.backfilledAt === 'string') status.backfilledAt = item.backfilledAt;
   if (typeof item.historyStart === 'string') status.historyStart = item.historyStart;
   if (episode) status.balanceEpisode = { since: str(episode, 'since') };
+  const tier = item.announcedTier as Item | undefined;
+  if (tier) {
+    const models: Record<string, TierLimits> = Object.create(null);
+    for (const [name, limits] of Object.entries((tier.models ?? {}) as Record<string, Item>)) {
+      models[name] = {
+        maxConcurrentGenerations: numOrNull(limits, 'maxConcurrentGenerations'),
+        maxDailyGenerations: numOrNull(limits, 'maxDailyGenerations'),
+      };
+    }
+    status.announcedTier = {
+      date: str(tier, 'date'),
+      maxMonthlyCreditSpend: num(tier, 'maxMonthlyCreditSpend'),
+      models,
+    };
+  }
   return status;
 }
 

@@ -6,11 +6,14 @@
 import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
 import type { Overview } from './overview.ts';
 import type {
+  AnnouncedTier,
   BalanceEpisode,
+  ModelState,
   OrganizationDetails,
   OrgStatus,
   Snapshot,
   StatusState,
+  TierLimits,
   UsageDay,
   UsageRange,
 } from './types.ts';
@@ -86,6 +89,7 @@ export function buildStatus(input: {
   readonly previous?: OrgStatus | undefined;
   readonly historyStart: string;
   readonly balanceEpisode?: BalanceEpisode | undefined;
+  readonly announcedTier?: AnnouncedTier | undefined;
 }): OrgStatus {
   const now = input.now.toISOString();
   return {
@@ -97,5 +101,46 @@ export function buildStatus(input: {
     backfilledAt: input.previous?.backfilledAt ?? now,
     historyStart: input.historyStart,
     balanceEpisode: input.balanceEpisode,
+    announcedTier: input.announcedTier,
+  };
+}
+
+/** The tier Runway reports now, as `AnnouncedTier` (models the tier lists; `date` is `today`). */
+export function tierOf(details: OrganizationDetails, today: string): AnnouncedTier {
+  const models: Record<string, TierLimits> = Object.create(null);
+  for (const [name, m] of Object.entries(details.models)) {
+    if (m.inTier === false) continue;
+    models[name] = {
+      maxConcurrentGenerations: m.maxConcurrentGenerations,
+      maxDailyGenerations: m.maxDailyGenerations,
+    };
+  }
+  return { date: today, maxMonthlyCreditSpend: details.maxMonthlyCreditSpend, models };
+}
+
+/**
+ * What the tier-change rule compares Runway's tier with: the announced tier, as a snapshot-shaped baseline
+ * (only the tier fields matter to the rule). Status items written before the announced tier existed fall back
+ * to the previous snapshot; a first run has neither, and announces nothing.
+ */
+export function tierBaseline(
+  orgId: string,
+  announced: AnnouncedTier | undefined,
+  previous: Snapshot | undefined,
+): Snapshot | undefined {
+  if (!announced) return previous;
+  const models: Record<string, ModelState> = Object.create(null);
+  for (const [name, limits] of Object.entries(announced.models))
+    models[name] = { ...limits, dailyGenerations: 0 };
+  return {
+    orgId,
+    date: announced.date,
+    fetchedAt: `${announced.date}T00:00:00.000Z`,
+    creditBalance: 0,
+    maxMonthlyCreditSpend: announced.maxMonthlyCreditSpend,
+    models,
+    monthToDateCredits: 0,
+    rolling30dCredits: 0,
+    forecastMonthCredits: null,
   };
 }

@@ -61,6 +61,25 @@ export interface BalanceEpisode {
   readonly since: string;
 }
 
+/** Limits of one model in the tier. `null` means unlimited. */
+export interface TierLimits {
+  readonly maxConcurrentGenerations: number | null;
+  readonly maxDailyGenerations: number | null;
+}
+
+/**
+ * The tier as subscribers last heard of it: the tier-change rule compares Runway's tier with this, not with the
+ * previous snapshot, and it moves to a new tier only once the tier-change alert announcing it was sent. A change
+ * whose alert failed is therefore found again by the next run, and a return to an older tier is a change too.
+ */
+export interface AnnouncedTier {
+  /** The UTC day this tier was last seen unchanged, or announced. */
+  readonly date: string;
+  readonly maxMonthlyCreditSpend: number;
+  /** Models the tier lists (a prototype-less record: model names are data). */
+  readonly models: Readonly<Record<string, TierLimits>>;
+}
+
 export interface OrgStatus {
   readonly orgId: string;
   readonly state: StatusState;
@@ -72,6 +91,8 @@ export interface OrgStatus {
   /** First UTC day the stored usage history covers (the backfill's start). */
   readonly historyStart?: string | undefined;
   readonly balanceEpisode?: BalanceEpisode | undefined;
+  /** The tier last announced (or first seen); absent before the first cycle (and in older items). */
+  readonly announcedTier?: AnnouncedTier | undefined;
 }
 
 /** A rendered notification, ready to publish. */

@@ -5,42 +5,61 @@
  * 1. **read** — in parallel: Runway (organization details, usage of the current month and last 30 days; a new
  *    organization also backfills 90 days) and the stored state (status, newest snapshot, stored usage of the
  *    same window, alerts left pending).
- * 2. **validate** — the Runway adapter validates every answer; data that fails validation is never stored and,
- *    like a rejected key, raises `guard-error` (the only alert such a run sends).
+ * 2. **validate** — the clock first: a clock earlier than the stored state (the status's `lastSuccessAt` or
+ *    `updatedAt`, the newest snapshot's `fetchedAt`) makes the run a read-only evaluation that writes and
+ *    publishes nothing (a back-dated `--now`, or a host clock that went backwards, must not rewrite history or
+ *    send alerts dated in the past). Then Runway's answers: the adapter validates their shape, and the trust
+ *    rule (`domain/trust.ts`) refuses a usage answer that contradicts stored history without evidence. Data
+ *    that fails either is never stored and, like a rejected key, raises `guard-error` (the only alert such a
+ *    run sends).
  * 3. **merge** — usage days whose numbers changed are the ones rewritten.
  * 4. **evaluate** — the rules and the digest give findings; the snapshot and the status are rebuilt.
  * 5. **save** — usage, snapshot and status in one batched round. If it fails, nothing is claimed or sent: the
  *    run is as if it had not happened, and the next run evaluates (and alerts) from the same stored state.
  * 6. **deliver** — the ledger protocol (`delivery.ts`): claim, publish, mark sent. A failed publish stays
- *    `pending` for the next run, and the run ends as failed.
+ *    `pending` for the next run, and the run ends as failed. Once a `tier-change` alert is sent, the status's
+ *    announced tier moves to the new tier (one more status write, in runs that announce a tier change only).
  */
 import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
 import type { MessageContext } from '../domain/alerts/alert.ts';
 import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
 import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
-import { buildSnapshot, buildStatus, changedDays, cycleWindow } from '../domain/cycle-state.ts';
+import {
+  buildSnapshot,
+  buildStatus,
+  changedDays,
+  cycleWindow,
+  tierBaseline,
+  tierOf,
+} from '../domain/cycle-state.ts';
 import { addDays, utcDate } from '../domain/dates.ts';
-import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
+import { RunwayAuthError, RunwayInvalidResponseError, RunwayUntrustedAnswerError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
 import type { Overview } from '../domain/overview.ts';
-import type {
-  Alert,
-  NotifierPort,
-  OrganizationDetails,
-  OrgStatus,
-  PendingAlert,
-  RunwayPort,
-  Snapshot,
-  StorePort,
-  UsageDay,
-  UsageRange,
-  UsageReport,
+import { judgeUsage } from '../domain/trust.ts';
+import {
+  type Alert,
+  type AnnouncedTier,
+  alertKey,
+  type NotifierPort,
+  type OrganizationDetails,
+  type OrgStatus,
+  type PendingAlert,
+  type RunwayPort,
+  type Snapshot,
+  type StorePort,
+  type UsageDay,
+  type UsageRange,
+  type UsageReport,
 } from '../domain/types.ts';
 import { type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
 import { DEFAULT_LEASE_MS, type DeliveryOutcome, deliver, type NotificationResult } from './delivery.ts';
 
 export { changedDays, cycleWindow, DEFAULT_LEASE_MS, type DeliveryOutcome, type NotificationResult };
+
+/** A date after any real one: the newest snapshot is the newest on or before it. */
+const LAST_DATE = '9999-12-31';
 
 /** Days of usage a new organization backfills (Runway serves at most 90 days per request). */
 export const BACKFILL_DAYS = 90;
@@ -86,6 +105,11 @@ export interface OrgCycleResult {
   readonly usageDaysWritten: number;
   readonly writeRequests: number;
   readonly backfilled: boolean;
+  /**
+   * Set when the run's clock is earlier than the stored state: the run evaluated what Runway said, and wrote
+   * and published nothing. `reason` says which stored time it is earlier than.
+   */
+  readonly readOnly?: { readonly reason: string } | undefined;
 }
 
 /** What one run is about: the organization, its clocks and its message context. */
@@ -106,6 +130,7 @@ interface Run {
 /** The stored state a run starts from. */
 interface StoredState {
   readonly status: OrgStatus | undefined;
+  /** The newest stored snapshot, whatever its date (a back-dated clock may be earlier than it). */
   readonly previous: Snapshot | undefined;
   readonly usage: UsageDay[];
   readonly pending: PendingAlert[];
@@ -131,6 +156,8 @@ interface Evaluated {
   readonly alerts: readonly Alert[];
   readonly snapshot: Snapshot;
   readonly status: OrgStatus;
+  /** Runway's tier now, which becomes the announced tier once a tier change is sent. */
+  readonly tier: AnnouncedTier;
 }
 
 type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: unknown };
@@ -177,41 +204,83 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   if (!storedR.ok) return fail(run, storedR.reason, [], 'reading the stored state failed');
   const stored = storedR.value;
 
-  // Step 2: validate — a rejected key or invalid data raises guard-error; nothing from Runway is stored.
-  if (!runwayR.ok) return reportReadFailure(run, runwayR.reason, stored);
+  // Step 2: validate — the clock, then Runway's answers. A rejected key, invalid data or an answer that
+  // contradicts stored history raises guard-error (never in a read-only run); nothing from Runway is stored.
+  const readOnly = backdatedClock(run, stored);
+  if (readOnly)
+    run.log.warn('clock earlier than the stored state: read-only run', { orgId: run.org.id, ...readOnly });
+  if (!runwayR.ok) {
+    if (readOnly) return fail(run, runwayR.reason, [], 'reading Runway failed');
+    return reportReadFailure(run, runwayR.reason, stored);
+  }
+  const storedDays = await settle(readStoredRange(run, runwayR.value, stored));
+  if (!storedDays.ok) return fail(run, storedDays.reason, [], 'reading the stored state failed');
+  const verdict = judgeUsage(storedDays.value, runwayR.value.reports);
+  if (!verdict.trusted) {
+    const error = new RunwayUntrustedAnswerError(verdict.reasons);
+    if (readOnly) return fail(run, error, [], 'Runway answered with data that contradicts stored history');
+    return reportReadFailure(run, error, stored);
+  }
 
   // Step 3: merge usage.
-  const merged = await settle(mergeUsage(run, runwayR.value, stored));
-  if (!merged.ok) return fail(run, merged.reason, [], 'reading the stored state failed');
+  const merged = mergeUsage(run, runwayR.value, verdict.days, storedDays.value, stored);
 
   // Step 4: evaluate.
-  const evaluated = evaluate(run, runwayR.value.details, stored, merged.value);
+  const evaluated = evaluate(run, runwayR.value.details, stored, merged);
+  if (readOnly) return finishReadOnly(run, evaluated, readOnly);
 
   // Step 5: save first. Alerts go out only once the state they were derived from is stored: a save that
   // fails after a publish would leave the stored snapshot and status behind what subscribers were told, and
-  // the next run would evaluate from the old state again (a tier change back to the old value is then never
-  // announced; a low-balance episode opened by the failed run is opened, and announced, a second time).
+  // the next run would evaluate from the old state again (a low-balance episode opened by the failed run is
+  // opened, and announced, a second time).
   const saved = await settle(
     deps.store.saveCycle({
       orgId: run.org.id,
-      usage: merged.value.changed,
+      usage: merged.changed,
       snapshot: evaluated.snapshot,
       status: evaluated.status,
     }),
   );
   if (!saved.ok) return fail(run, saved.reason, [], 'saving the snapshot failed');
 
-  // Step 6: deliver.
+  // Step 6: deliver, then record the tier subscribers were told about.
   const delivered = await settle(deliver(run.org.id, evaluated.alerts, stored.pending, deliveryDeps(run)));
   if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
+  const announced = await settle(recordAnnouncedTier(run, evaluated, delivered.value));
+  if (!announced.ok)
+    return fail(run, announced.reason, delivered.value, 'recording the announced tier failed');
 
   return finish(run, {
-    evaluated,
+    evaluated: { ...evaluated, status: announced.value },
     notifications: delivered.value,
-    usageDaysWritten: merged.value.changed.length,
+    usageDaysWritten: merged.changed.length,
     writeRequests: saved.value.writeRequests,
     backfilled: runwayR.value.reports.length > 1,
   });
+}
+
+/**
+ * The reason a run must be read-only, when its clock is earlier than anything stored: the status's
+ * `lastSuccessAt` or `updatedAt`, or the newest snapshot's `fetchedAt`. A clock equal to them is a re-run of
+ * the same instant and writes as usual (it changes nothing).
+ */
+function backdatedClock(run: Run, stored: StoredState): { readonly reason: string } | undefined {
+  const marks: [string, string | undefined][] = [
+    ['the last successful run', stored.status?.lastSuccessAt],
+    ['the stored status', stored.status?.updatedAt],
+    ['the newest stored snapshot', stored.previous?.fetchedAt],
+  ];
+  let latest: [string, string] | undefined;
+  for (const [what, at] of marks) {
+    if (at !== undefined && (latest === undefined || Date.parse(at) > Date.parse(latest[1])))
+      latest = [what, at];
+  }
+  if (!latest || run.now.getTime() >= Date.parse(latest[1])) return undefined;
+  return {
+    reason:
+      `the clock (${run.now.toISOString()}) is earlier than ${latest[0]} (${latest[1]}), so this run only ` +
+      'evaluates: it stored nothing and sent nothing, and history was left as it was',
+  };
 }
 
 function beginRun(target: OrgTarget, deps: GuardDeps): Run {
@@ -248,7 +317,7 @@ function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<
   const { store } = run.deps;
   return allNamed<StoredState>({
     status: statusP,
-    previous: store.getLatestSnapshot(run.org.id, run.today),
+    previous: store.getLatestSnapshot(run.org.id, LAST_DATE),
     usage: store.getUsage(run.org.id, run.window.startDate, run.today),
     pending: store.listPendingAlerts(run.org.id, run.wall()),
   });
@@ -310,22 +379,31 @@ function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | und
   if (error instanceof RunwayAuthError) {
     return { reason: 'runway-auth', detail: error.message, status: error.status, keySource };
   }
-  if (error instanceof RunwayInvalidResponseError)
+  if (error instanceof RunwayInvalidResponseError || error instanceof RunwayUntrustedAnswerError)
     return { reason: 'runway-data', detail: error.message, keySource };
   if (error instanceof ApiKeyUnavailableError) return { reason: 'api-key', detail: error.message, keySource };
   return undefined;
 }
 
-/** Step 3: the days Runway reported that differ from the stored ones, and the history with them applied. */
-async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Promise<Merged> {
+/** Step 2, stored side of the trust rule: the stored days of the whole range Runway answered for. */
+async function readStoredRange(run: Run, runway: RunwayData, stored: StoredState): Promise<UsageDay[]> {
   const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
-  let storedDays = stored.usage;
-  if (rangeStart < run.window.startDate) {
-    // A backfill reaches before the window: compare with what is stored there too.
-    const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
-    storedDays = [...older, ...storedDays];
-  }
-  const fetched = indexUsage(runway.reports.flatMap((r) => r.days));
+  if (rangeStart >= run.window.startDate) return stored.usage;
+  // A backfill reaches before the window: compare with what is stored there too.
+  const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
+  return [...older, ...stored.usage];
+}
+
+/** Step 3: the accepted days that differ from the stored ones, and the history with them applied. */
+function mergeUsage(
+  run: Run,
+  runway: RunwayData,
+  accepted: readonly UsageDay[],
+  storedDays: readonly UsageDay[],
+  stored: StoredState,
+): Merged {
+  const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
+  const fetched = indexUsage(accepted);
   const storedIndex = indexUsage(storedDays);
   const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
   const usage = new Map(storedIndex);
@@ -342,7 +420,8 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     details,
     usage: merged.usage,
     historyStart: merged.historyStart,
-    previous: stored.previous,
+    // The tier-change rule compares with the tier subscribers were last told about.
+    previous: tierBaseline(run.org.id, stored.status?.announcedTier, stored.previous),
     balanceEpisode: stored.status?.balanceEpisode,
   };
   const { findings, reports, overview, balanceEpisode } = evaluateRules(input);
@@ -363,8 +442,51 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     previous: stored.status,
     historyStart: merged.historyStart,
     balanceEpisode,
+    // Without a tier change the announced tier is today's (it is the same); with one it stays as it was until
+    // the alert is sent (`recordAnnouncedTier`).
+    announcedTier: findings.some((f) => f.kind === 'tier-change')
+      ? stored.status?.announcedTier
+      : tierOf(details, run.today),
   });
-  return { findings, overview, alerts, snapshot, status };
+  return { findings, overview, alerts, snapshot, status, tier: tierOf(details, run.today) };
+}
+
+/**
+ * Step 6, after delivery: when this run's tier-change alert is sent (now, or by an earlier run), the status's
+ * announced tier becomes Runway's current tier. Returns the status as stored.
+ */
+async function recordAnnouncedTier(
+  run: Run,
+  evaluated: Evaluated,
+  notifications: readonly NotificationResult[],
+): Promise<OrgStatus> {
+  const change = evaluated.alerts.find((a) => a.kind === 'tier-change');
+  if (!change) return evaluated.status;
+  const key = alertKey(change);
+  const result = notifications.find((n) => n.key === key);
+  if (result?.outcome !== 'sent' && result?.outcome !== 'duplicate') return evaluated.status;
+  const status: OrgStatus = { ...evaluated.status, announcedTier: evaluated.tier };
+  await run.deps.store.saveCycle({ orgId: run.org.id, usage: [], status });
+  return status;
+}
+
+/** The result of a read-only run: the evaluation, with nothing stored and nothing sent. */
+function finishReadOnly(
+  run: Run,
+  evaluated: Evaluated,
+  readOnly: { readonly reason: string },
+): OrgCycleResult {
+  run.log.info('guard cycle finished read-only', { orgId: run.org.id, reason: readOnly.reason });
+  return {
+    ...run.base,
+    ok: true,
+    overview: evaluated.overview,
+    notifications: [],
+    usageDaysWritten: 0,
+    writeRequests: 0,
+    backfilled: false,
+    readOnly,
+  };
 }
 
 /** The result of a run that saved: ok unless a publish failed (those stay pending for the next run). */

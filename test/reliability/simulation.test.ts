@@ -323,7 +323,11 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
   totals.lost += lost.length;
   totals.duplicated += duplicates.length;
   totals.resent += resent.length;
-  expect({ lost, extra, duplicates }).toEqual({ lost: [], extra: [], duplicates: [] });
+  expect({ lost, extra, duplicates }, JSON.stringify({ lost, extra, duplicates })).toEqual({
+    lost: [],
+    extra: [],
+    duplicates: [],
+  });
 
   // Invariant 4: history equals what Runway last reported over the last window.
   const org = simulator.getOrganization(apiKey);
