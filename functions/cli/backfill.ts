@@ -144,9 +144,9 @@ export async function runBackfill(options: BackfillOptions, io: BackfillIo): Pro
   }
   const now = options.now ?? new Date();
   const today = utcDate(now);
-  const { config, runway } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
+  const { config, runway, mode } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
   try {
-    const store = await openStore(io.env, io.cwd);
+    const store = await openStore(io.env, io.cwd, mode);
     try {
       let ok = true;
       for (const target of runway.targets) {
