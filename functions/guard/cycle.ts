@@ -452,8 +452,11 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
 }
 
 /**
- * Step 6, after delivery: when this run's tier-change alert is sent (now, or by an earlier run), the status's
- * announced tier becomes Runway's current tier. Returns the status as stored.
+ * Step 6, after delivery: once this run's tier-change alert is claimed in the ledger (sent now or earlier, or
+ * left pending with its message for the next run to deliver), the status's announced tier becomes Runway's
+ * current tier, so a later change, back to the old tier included, is compared with it. When the ledger write
+ * failed (delivery threw), the announced tier stays: the next run finds the same change under the same ledger
+ * key and announces it. Returns the status as stored.
  */
 async function recordAnnouncedTier(
   run: Run,
@@ -464,7 +467,7 @@ async function recordAnnouncedTier(
   if (!change) return evaluated.status;
   const key = alertKey(change);
   const result = notifications.find((n) => n.key === key);
-  if (result?.outcome !== 'sent' && result?.outcome !== 'duplicate') return evaluated.status;
+  if (!result) return evaluated.status;
   const status: OrgStatus = { ...evaluated.status, announcedTier: evaluated.tier };
   await run.deps.store.saveCycle({ orgId: run.org.id, usage: [], status });
   return status;

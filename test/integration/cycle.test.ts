@@ -619,6 +619,26 @@ describe('changes between runs', () => {
     expect(after.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
   });
 
+  it('a tier change whose publish failed goes out later, and a change back before that is announced too', async () => {
+    const h = await harness();
+    await h.run();
+    simulator().setTierCap(h.apiKey, 2_000_000);
+    h.notifier.failing = true;
+    const failed = await h.run({ now: at(11) });
+    expect(failed.notifications.filter((n) => n.kind === 'tier-change').map((n) => n.outcome)).toEqual([
+      'failed',
+    ]);
+    h.notifier.failing = false;
+    simulator().setTierCap(h.apiKey, 1_000_000);
+    // The next scheduled run, after the failed run's lease ran out.
+    const later = await h.run({ now: at(12), wallClock: () => new Date(Date.now() + 10 * 60_000) });
+    const tierChanges = later.notifications.filter((n) => n.kind === 'tier-change');
+    expect(tierChanges.map((n) => [n.outcome, n.severity, n.redelivery])).toEqual([
+      ['sent', 'info', true],
+      ['sent', 'warning', false],
+    ]);
+  });
+
   it('a change back to the old tier is announced too', async () => {
     const h = await harness();
     await h.run();
