@@ -90,6 +90,7 @@ export function buildStatus(input: {
   readonly historyStart: string;
   readonly balanceEpisode?: BalanceEpisode | undefined;
   readonly announcedTier?: AnnouncedTier | undefined;
+  readonly tierChangePending?: OrgStatus['tierChangePending'];
 }): OrgStatus {
   const now = input.now.toISOString();
   return {
@@ -102,6 +103,7 @@ export function buildStatus(input: {
     historyStart: input.historyStart,
     balanceEpisode: input.balanceEpisode,
     announcedTier: input.announcedTier,
+    tierChangePending: input.tierChangePending,
   };
 }
 

@@ -93,6 +93,12 @@ export interface OrgStatus {
   readonly balanceEpisode?: BalanceEpisode | undefined;
   /** The tier last announced (or first seen); absent before the first cycle (and in older items). */
   readonly announcedTier?: AnnouncedTier | undefined;
+  /**
+   * A tier change found by the run that stored this status, and the ledger key of its alert. The next run
+   * looks the key up: once the alert is in the ledger (sent, or pending for redelivery) this tier is the
+   * announced one; if the ledger write never happened, `announcedTier` still is, and the change is found again.
+   */
+  readonly tierChangePending?: { readonly key: string; readonly tier: AnnouncedTier } | undefined;
 }
 
 /** A rendered notification, ready to publish. */
@@ -201,6 +207,8 @@ export interface StorePort {
     readonly coveredBy: string;
     readonly expiresAt: Date;
   }): Promise<void>;
+  /** The state of one ledger item (`pending` or `sent`), or undefined when there is none. */
+  getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined>;
   /** Ledger items still `pending` whose lease expired before `now` (crashed or failed runs). */
   listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
 }

@@ -17,8 +17,11 @@
  * 5. **save** — usage, snapshot and status in one batched round. If it fails, nothing is claimed or sent: the
  *    run is as if it had not happened, and the next run evaluates (and alerts) from the same stored state.
  * 6. **deliver** — the ledger protocol (`delivery.ts`): claim, publish, mark sent. A failed publish stays
- *    `pending` for the next run, and the run ends as failed. Once a `tier-change` alert is sent, the status's
- *    announced tier moves to the new tier (one more status write, in runs that announce a tier change only).
+ *    `pending` for the next run, and the run ends as failed.
+ *
+ * Tier changes are found against the tier last announced, kept in the status: a run that finds a change stores
+ * it as `tierChangePending` with its ledger key, and the next run makes it the announced tier once that key is
+ * in the ledger (one GetItem, only after a change). So a change whose ledger write failed is found again.
  */
 import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
@@ -134,6 +137,8 @@ interface StoredState {
   readonly previous: Snapshot | undefined;
   readonly usage: UsageDay[];
   readonly pending: PendingAlert[];
+  /** The tier last announced, with a pending change resolved against the ledger. */
+  readonly announcedTier: AnnouncedTier | undefined;
 }
 
 /** What Runway said: the organization's details and one or two usage reports (oldest first). */
@@ -156,8 +161,6 @@ interface Evaluated {
   readonly alerts: readonly Alert[];
   readonly snapshot: Snapshot;
   readonly status: OrgStatus;
-  /** Runway's tier now, which becomes the announced tier once a tier change is sent. */
-  readonly tier: AnnouncedTier;
 }
 
 type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: unknown };
@@ -243,15 +246,11 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   );
   if (!saved.ok) return fail(run, saved.reason, [], 'saving the snapshot failed');
 
-  // Step 6: deliver, then record the tier subscribers were told about.
+  // Step 6: deliver.
   const delivered = await settle(deliver(run.org.id, evaluated.alerts, stored.pending, deliveryDeps(run)));
   if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
-  const announced = await settle(recordAnnouncedTier(run, evaluated, delivered.value));
-  if (!announced.ok)
-    return fail(run, announced.reason, delivered.value, 'recording the announced tier failed');
-
   return finish(run, {
-    evaluated: { ...evaluated, status: announced.value },
+    evaluated,
     notifications: delivered.value,
     usageDaysWritten: merged.changed.length,
     writeRequests: saved.value.writeRequests,
@@ -320,7 +319,23 @@ function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<
     previous: store.getLatestSnapshot(run.org.id, LAST_DATE),
     usage: store.getUsage(run.org.id, run.window.startDate, run.today),
     pending: store.listPendingAlerts(run.org.id, run.wall()),
+    announcedTier: statusP.then((status) => resolveAnnouncedTier(run, status)),
   });
+}
+
+/**
+ * The tier subscribers were last told about. A change the previous run found (`tierChangePending`) counts as
+ * announced once its ledger item exists, sent or pending (a pending item is redelivered, never lost); without
+ * the item its ledger write failed, and the older announced tier stands so the change is found again.
+ */
+async function resolveAnnouncedTier(
+  run: Run,
+  status: OrgStatus | undefined,
+): Promise<AnnouncedTier | undefined> {
+  const pending = status?.tierChangePending;
+  if (!pending) return status?.announcedTier;
+  const state = await run.deps.store.getAlertState(run.org.id, pending.key);
+  return state === undefined ? status?.announcedTier : pending.tier;
 }
 
 /**
@@ -421,7 +436,7 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     usage: merged.usage,
     historyStart: merged.historyStart,
     // The tier-change rule compares with the tier subscribers were last told about.
-    previous: tierBaseline(run.org.id, stored.status?.announcedTier, stored.previous),
+    previous: tierBaseline(run.org.id, stored.announcedTier, stored.previous),
     balanceEpisode: stored.status?.balanceEpisode,
   };
   const { findings, reports, overview, balanceEpisode } = evaluateRules(input);
@@ -442,35 +457,23 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     previous: stored.status,
     historyStart: merged.historyStart,
     balanceEpisode,
-    // Without a tier change the announced tier is today's (it is the same); with one it stays as it was until
-    // the alert is sent (`recordAnnouncedTier`).
-    announcedTier: findings.some((f) => f.kind === 'tier-change')
-      ? stored.status?.announcedTier
-      : tierOf(details, run.today),
+    // Without a tier change the announced tier is today's (it is the same). With one it stays as it was, and the
+    // change waits in `tierChangePending` until the next run finds its alert in the ledger.
+    ...tierState(run, stored, alerts, details),
   });
-  return { findings, overview, alerts, snapshot, status, tier: tierOf(details, run.today) };
+  return { findings, overview, alerts, snapshot, status };
 }
 
-/**
- * Step 6, after delivery: once this run's tier-change alert is claimed in the ledger (sent now or earlier, or
- * left pending with its message for the next run to deliver), the status's announced tier becomes Runway's
- * current tier, so a later change, back to the old tier included, is compared with it. When the ledger write
- * failed (delivery threw), the announced tier stays: the next run finds the same change under the same ledger
- * key and announces it. Returns the status as stored.
- */
-async function recordAnnouncedTier(
+function tierState(
   run: Run,
-  evaluated: Evaluated,
-  notifications: readonly NotificationResult[],
-): Promise<OrgStatus> {
-  const change = evaluated.alerts.find((a) => a.kind === 'tier-change');
-  if (!change) return evaluated.status;
-  const key = alertKey(change);
-  const result = notifications.find((n) => n.key === key);
-  if (!result) return evaluated.status;
-  const status: OrgStatus = { ...evaluated.status, announcedTier: evaluated.tier };
-  await run.deps.store.saveCycle({ orgId: run.org.id, usage: [], status });
-  return status;
+  stored: StoredState,
+  alerts: readonly Alert[],
+  details: OrganizationDetails,
+): Pick<OrgStatus, 'announcedTier' | 'tierChangePending'> {
+  const tier = tierOf(details, run.today);
+  const change = alerts.find((a) => a.kind === 'tier-change');
+  if (!change) return { announcedTier: tier };
+  return { announcedTier: stored.announcedTier, tierChangePending: { key: alertKey(change), tier } };
 }
 
 /** The result of a read-only run: the evaluation, with nothing stored and nothing sent. */

@@ -650,7 +650,12 @@ describe('changes between runs', () => {
       r.notifications.filter((n) => n.kind === 'tier-change').map((n) => [n.outcome, n.severity]);
     expect(tierChanges(raised)).toEqual([['sent', 'info']]);
     expect(tierChanges(back)).toEqual([['sent', 'warning']]);
-    expect((await h.store.getStatus('acme'))?.announcedTier?.maxMonthlyCreditSpend).toBe(1_000_000);
+    // The next run finds the alert in the ledger: the old tier is the announced one again, nothing is repeated.
+    const settled = await h.run({ now: at(13) });
+    expect(tierChanges(settled)).toEqual([]);
+    const status = await h.store.getStatus('acme');
+    expect(status?.announcedTier?.maxMonthlyCreditSpend).toBe(1_000_000);
+    expect(status?.tierChangePending).toBeUndefined();
   });
 
   it('balance: fires once, stays quiet while low, re-arms after recovery and fires again', async () => {

@@ -140,6 +140,32 @@ describe('item round trips', () => {
     expect(await store.getStatus(ORG)).toStrictEqual(status);
   });
 
+  it('stores the announced tier and a pending tier change, model names as data', async () => {
+    const tier = (cap: number) => ({
+      date: '2026-11-21',
+      maxMonthlyCreditSpend: cap,
+      models: {
+        'veo3.1': { maxConcurrentGenerations: 2, maxDailyGenerations: null },
+        constructor: { maxConcurrentGenerations: 1, maxDailyGenerations: 5 },
+      },
+    });
+    const status: OrgStatus = {
+      orgId: ORG,
+      state: 'ok',
+      reasons: [],
+      updatedAt: NOW.toISOString(),
+      lastSuccessAt: NOW.toISOString(),
+      announcedTier: tier(200_000),
+      tierChangePending: { key: 'tier-change#tier#2026-11-21#abc', tier: tier(2_000_000) },
+    };
+
+    await store.saveCycle({ orgId: ORG, usage: [], status });
+    const read = await store.getStatus(ORG);
+
+    expect(read).toEqual(status);
+    expect(Object.getPrototypeOf(read?.announcedTier?.models)).toBeNull();
+  });
+
   it('leaves optional status fields absent and reads an unknown organization as undefined', async () => {
     const status: OrgStatus = {
       orgId: ORG,
@@ -415,6 +441,15 @@ describe('alert ledger', () => {
       expiresAt: EXPIRES_AT,
     });
   }
+
+  it("reads one item's state: absent, pending, sent", async () => {
+    const key = 'tier-change#tier#2026-11-21#abc';
+    expect(await store.getAlertState(ORG, key)).toBeUndefined();
+    await claim(key, NOW);
+    expect(await store.getAlertState(ORG, key)).toBe('pending');
+    await store.markAlertSent({ orgId: ORG, key, messageId: 'm-1', sentAt: NOW });
+    expect(await store.getAlertState(ORG, key)).toBe('sent');
+  });
 
   it('claims an absent item, refuses a live lease, reclaims an expired one and reports sent', async () => {
     // Absent → claimed, stored pending with lease and message
