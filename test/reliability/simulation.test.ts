@@ -339,7 +339,12 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
     for (const r of day.restatements) {
       if (r.daysAgo > i) continue;
       const past = addDays(date, -r.daysAgo);
-      const old = simulator.getOrganization(apiKey)?.usage[past]?.[MODELS[r.model] as string] ?? 0;
+      const pastUsage = simulator.getOrganization(apiKey)?.usage[past] ?? {};
+      const old = pastUsage[MODELS[r.model] as string] ?? 0;
+      // Runway restates a day it still lists; a whole day with spend vanishing is what the trust rule refuses
+      // (an empty or partial answer), so the world's restatements never erase a day.
+      const othersSpent = Object.entries(pastUsage).some(([m, v]) => m !== MODELS[r.model] && v !== 0);
+      if (r.amount === 0 && !othersSpent) continue;
       simulator.restateUsage(apiKey, past, MODELS[r.model] as string, r.amount);
       cumulative += r.amount - old;
     }
