@@ -30,6 +30,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
+  AnnouncedTier,
   ClaimResult,
   LedgerEntry,
   Message,
@@ -38,6 +39,7 @@ import type {
   PendingAlert,
   Snapshot,
   StorePort,
+  TierLimits,
   UsageDay,
 } from '../domain/types.ts';
 import { createAwsRequestHandler } from './aws-http.ts';
@@ -264,6 +266,21 @@ export class DynamoStore implements StorePort {
         if (state !== undefined || attempt >= 3) return 'leased';
       }
     }
+  }
+
+  /** The ledger item's state (one consistent GetItem), or undefined when there is no item. */
+  async getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(orgId), sk: SK.alert(key) },
+        ProjectionExpression: '#state',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ConsistentRead: true,
+      }),
+    );
+    const state = result.Item?.state;
+    return state === 'pending' || state === 'sent' ? state : undefined;
   }
 
   /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
@@ -542,6 +559,10 @@ function statusItem(status: OrgStatus): Item {
           writtenAt: status.stateParameter.writtenAt,
         }
       : undefined,
+    announcedTier: status.announcedTier ? tierItem(status.announcedTier) : undefined,
+    tierChangePending: status.tierChangePending
+      ? { key: status.tierChangePending.key, tier: tierItem(status.tierChangePending.tier) }
+      : undefined,
   };
 }
 
@@ -579,6 +600,27 @@ function toSnapshot(item: Item): Snapshot {
   };
 }
 
+/** A tier as stored; its models as a Map, so a model named like an Object property is stored as data too. */
+function tierItem(tier: AnnouncedTier): Item {
+  return {
+    date: tier.date,
+    maxMonthlyCreditSpend: tier.maxMonthlyCreditSpend,
+    models: new Map(Object.entries(tier.models).map(([name, limits]) => [name, { ...limits }])),
+  };
+}
+
+/** A stored tier; its models in a prototype-less record (model names are data). */
+function toTier(item: Item): AnnouncedTier {
+  const models: Record<string, TierLimits> = Object.create(null);
+  for (const [name, limits] of Object.entries((item.models ?? {}) as Record<string, Item>)) {
+    models[name] = {
+      maxConcurrentGenerations: numOrNull(limits, 'maxConcurrentGenerations'),
+      maxDailyGenerations: numOrNull(limits, 'maxDailyGenerations'),
+    };
+  }
+  return { date: str(item, 'date'), maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'), models };
+}
+
 function toStatus(item: Item): OrgStatus {
   const episode = item.balanceEpisode as Item | undefined;
   const status: {
@@ -605,6 +647,9 @@ function toStatus(item: Item): OrgStatus {
       writtenAt: str(parameter, 'writtenAt'),
     };
   }
+  if (item.announcedTier) status.announcedTier = toTier(item.announcedTier as Item);
+  const pending = item.tierChangePending as Item | undefined;
+  if (pending) status.tierChangePending = { key: str(pending, 'key'), tier: toTier(pending.tier as Item) };
   return status;
 }
 

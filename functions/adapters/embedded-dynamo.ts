@@ -3,13 +3,13 @@
  * listening on 127.0.0.1, persisted to a LevelDB directory (or in memory without one). Tables are ACTIVE at once.
  * dynalite has no TTL and no transactions; the guard needs neither to be correct.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import dynalite from 'dynalite';
+import lockfile from 'proper-lockfile';
 
-/** Inside the data directory; LevelDB leaves files with names it does not use alone. */
-const LOCK_FILE = 'budget-guard.pid';
+/** A lock not refreshed for this long is stale: its holder is gone. The holder refreshes it twice as often. */
+export const LOCK_STALE_MS = 10_000;
 
 export interface EmbeddedDynamo {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
@@ -25,7 +25,7 @@ export class EmbeddedDynamoError extends Error {
 
 /**
  * Starts dynalite on 127.0.0.1, on `port` or a free one. With `dataDir` the data persists there across restarts
- * (the directory is created) and a lock file keeps a second process out: LevelDB allows one opener, and dynalite
+ * (the directory is created) and a lock (`lockDataDir`) keeps a second process out: LevelDB allows one opener, and dynalite
  * crashes the process on a store that failed to open instead of answering an error. Throws `EmbeddedDynamoError`.
  */
 export async function startEmbeddedDynamo(
@@ -66,44 +66,39 @@ export async function startEmbeddedDynamo(
   return { endpoint, close };
 }
 
-/** Takes the data directory for this process, replacing the lock of a process that no longer runs. */
+/**
+ * Takes the data directory for this process with proper-lockfile: a lock directory next to the data
+ * (`<dataDir>.lock`) whose mtime the holder refreshes every few seconds. A lock whose mtime is older than
+ * `LOCK_STALE_MS` belongs to a process that is gone (killed, crashed, a container that stopped) and is taken
+ * over, whatever PID that process had: judging by mtime survives PID reuse, where a PID file does not (a CLI
+ * killed while it ran as PID 1 in a container left a lock every later run took for live).
+ */
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const lockPath = join(dataDir, LOCK_FILE);
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (cause) {
     throw new EmbeddedDynamoError(`Cannot create the local store directory ${dataDir}`, { cause });
   }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new EmbeddedDynamoError(`Cannot lock the local store directory ${dataDir}`, { cause: error });
-      }
-    }
-    const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-    if (attempt >= 2 || isRunning(holder)) {
+  const lockfilePath = `${dataDir}.lock`;
+  try {
+    return await lockfile.lock(dataDir, {
+      lockfilePath,
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      update: LOCK_STALE_MS / 2,
+      // A refresh that failed (the machine slept, the disk went away) must not crash a run in progress with an
+      // uncaught error; the run finishes, and the next one takes the lock afresh.
+      onCompromised: () => {},
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new EmbeddedDynamoError(
-        `The local store in ${dataDir} is in use by process ${holder || 'unknown'}; wait for it to finish, ` +
-          `or delete ${lockPath} if no budget-guard process is running`,
+        `The local store in ${dataDir} is in use by another budget-guard process (its lock ${lockfilePath} ` +
+          `was refreshed less than ${LOCK_STALE_MS / 1000} s ago); wait for it to finish and run again. ` +
+          `A lock left by a process that was killed is taken over on its own once it is ${LOCK_STALE_MS / 1000} s old.`,
+        { cause: error },
       );
     }
-    await rm(lockPath, { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    throw new EmbeddedDynamoError(`Cannot lock the local store directory ${dataDir}`, { cause: error });
   }
 }

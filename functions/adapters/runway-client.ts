@@ -67,12 +67,23 @@ const KEY_HINT = 'check the API key in Secrets Manager (or RUNWAYML_API_SECRET f
 // ---------------------------------------------------------------------------------------------------------
 // Response schemas. Unknown keys are allowed (and dropped); model names are open strings.
 
-const nonNegative = z.number().check(z.gte(0));
+// Every number must be one the guard can add up and store exactly: within ±Number.MAX_SAFE_INTEGER (DynamoDB's
+// document client refuses larger ones, so such a value would otherwise fail every save instead of failing
+// validation once). zod's numbers are finite already. Caps, limits and counts cannot be negative; usage
+// amounts can (refunds), and so can the balance (generations that finish after it reached zero are charged).
+const SAFE_RANGE = 'must be within ±9007199254740991 (Number.MAX_SAFE_INTEGER)';
+const safeNumber = z
+  .number()
+  .check(
+    z.gte(-Number.MAX_SAFE_INTEGER, { error: SAFE_RANGE }),
+    z.lte(Number.MAX_SAFE_INTEGER, { error: SAFE_RANGE }),
+  );
+const nonNegative = z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER, { error: SAFE_RANGE }));
 const limit = z.nullable(nonNegative);
 const modelName = z.string().check(z.minLength(1));
 
 const organizationSchema = z.object({
-  creditBalance: z.number(),
+  creditBalance: safeNumber,
   tier: z.object({
     maxMonthlyCreditSpend: nonNegative,
     models: z.record(modelName, z.object({ maxConcurrentGenerations: limit, maxDailyGenerations: limit })),
@@ -85,12 +96,31 @@ const organizationSchema = z.object({
 const isoDate = z.string().check(z.refine(isIsoDate, { error: 'expected a real date written YYYY-MM-DD' }));
 
 const usageSchema = z.object({
-  results: z.array(
-    z.object({
-      date: isoDate,
-      usedCredits: z.array(z.object({ model: modelName, amount: z.number() })),
-    }),
-  ),
+  results: z
+    .array(
+      z.object({
+        date: isoDate,
+        usedCredits: z.array(z.object({ model: modelName, amount: safeNumber })),
+      }),
+    )
+    .check(
+      // One entry per day: a date listed twice (a replayed or concatenated page) would otherwise be added up
+      // and double that day's spend. A model listed twice within one day is summed (charges and refunds).
+      z.superRefine((results, ctx) => {
+        const seen = new Map<string, number>();
+        results.forEach((result, index) => {
+          const first = seen.get(result.date);
+          if (first === undefined) seen.set(result.date, index);
+          else
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'date'],
+              message: `${result.date} is listed more than once (first at results[${first}]); each day must be listed once`,
+              input: result.date,
+            });
+        });
+      }),
+    ),
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -206,7 +236,7 @@ function flattenOrganization(data: z.output<typeof organizationSchema>): Organiz
   };
 }
 
-/** Sums net credits per date and model (Runway may list a model twice in a day, or a date twice). */
+/** Sums net credits per date and model (Runway may list a model twice in a day; each date appears once). */
 function sumUsage(results: z.output<typeof usageSchema>['results'], range: UsageRange): UsageDay[] {
   const outside: string[] = [];
   const byDate = new Map<string, Map<string, number>>();

@@ -17,8 +17,10 @@
 import type { Config } from '../config.ts';
 import { changedDays } from '../domain/cycle-state.ts';
 import { addDays, daysBetween, utcDate } from '../domain/dates.ts';
+import { RunwayUntrustedAnswerError } from '../domain/errors.ts';
 import { indexUsage, roundCredits } from '../domain/figures.ts';
 import { formatNumber, formatUsd } from '../domain/format.ts';
+import { judgeUsage } from '../domain/trust.ts';
 import type { RunwayPort, StorePort, UsageDay, UsageRange } from '../domain/types.ts';
 import { errorMessage } from '../observability.ts';
 import type { Io } from './check.ts';
@@ -73,8 +75,8 @@ export function usageWindows(from: string, beforeDate: string): UsageRange[] {
 }
 
 /**
- * Backfills one organization: `days` days ending `today`. Throws what the Runway port or the store throws;
- * nothing is written when fetching fails.
+ * Backfills one organization: `days` days ending `today`. Throws what the Runway port or the store throws, and
+ * `RunwayUntrustedAnswerError` for an answer the trust rule refuses; nothing is written then.
  */
 export async function backfillOrganization(
   runway: RunwayPort,
@@ -101,9 +103,10 @@ export async function backfillOrganization(
     Promise.all(windows.map((w) => runway.fetchUsage(w))),
     store.getUsage(orgId, from, today),
   ]);
-  const fetchedDays: UsageDay[] = reports.flatMap((r) => r.days);
-
-  // Step 2: only what changed.
+  // Step 2: the trust rule, then only what changed.
+  const verdict = judgeUsage(stored, reports);
+  if (!verdict.trusted) throw new RunwayUntrustedAnswerError(verdict.reasons);
+  const fetchedDays: readonly UsageDay[] = verdict.days;
   const changed = changedDays(indexUsage(fetchedDays), indexUsage(stored), from, today);
   progress(
     `Runway reported ${fetchedDays.length} day(s) with usage, ${stored.length} already stored; ` +
@@ -141,9 +144,9 @@ export async function runBackfill(options: BackfillOptions, io: BackfillIo): Pro
   }
   const now = options.now ?? new Date();
   const today = utcDate(now);
-  const { config, runway } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
+  const { config, runway, mode } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
   try {
-    const store = await openStore(io.env, io.cwd);
+    const store = await openStore(io.env, io.cwd, mode);
     try {
       let ok = true;
       for (const target of runway.targets) {

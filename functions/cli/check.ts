@@ -23,13 +23,13 @@ export interface Io {
 /** Runs the check; returns the exit code (0 done, 1 the cycle failed). Throws UsageError/ConfigError (exit 2). */
 export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
-  const { config, runway } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
+  const { config, runway, mode } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
   const printed: string[] = [];
   const closers: { close(): Promise<void> }[] = [runway];
   try {
-    const store = await openStore(io.env, io.cwd);
+    const store = await openStore(io.env, io.cwd, mode);
     closers.push(store);
-    const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), config);
+    const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), mode, config);
     closers.push(notifier);
     const run = await runGuard(runway.targets, {
       config,

@@ -76,7 +76,7 @@ export async function runGate(options: GateOptions, io: Io): Promise<number> {
       budget: value.budget,
     };
   } else {
-    const store = await openStore(io.env, io.cwd);
+    const store = await openStore(io.env, io.cwd, { demo });
     try {
       const status = await store.store.getStatus(org.id);
       source = store.description;

@@ -106,8 +106,9 @@ export async function readHistory(
  * Prints the rows on stdout, and on stderr one line per part of the range the stored history does not cover
  * (`coverageWarnings`).
  *
- * Config comes from `--config`, `BUDGET_GUARD_CONFIG` or `cdk.json`; the demo config is used with `--demo`,
- * or when there is neither a Runway key nor `TABLE_NAME` (the embedded store the demo `check` fills).
+ * Config comes from `--config`, `BUDGET_GUARD_CONFIG` or `cdk.json`. Demo mode (`--demo`, or neither a Runway
+ * key nor `TABLE_NAME`) uses the demo config and reads only the demo's own store (`.budget-guard/demo/`, which the
+ * demo `check` fills), never the table or the real embedded store; it says so on stderr.
  */
 export async function runHistory(options: HistoryOptions, io: Io): Promise<number> {
   const format = (options.format ?? 'table') as HistoryFormat;
@@ -139,7 +140,12 @@ export async function runHistory(options: HistoryOptions, io: Io): Promise<numbe
   });
   const org = chooseOrganization(config, options.orgId);
 
-  const store = await openStore(io.env, io.cwd);
+  const store = await openStore(io.env, io.cwd, { demo });
+  if (demo) {
+    io.stderr(
+      `budget-guard: demo mode (${options.demo ? '--demo' : 'no RUNWAYML_API_SECRET or TABLE_NAME'}): reading the simulated history in the ${store.description}\n`,
+    );
+  }
   try {
     const history = await readHistory(store.store, {
       orgId: org.id,

@@ -35,12 +35,16 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
     lines.push(
       '',
       '  SIMULATED DATA: no RUNWAYML_API_SECRET is set (or --demo was given), so this run reads the built-in',
-      '  Runway simulator. Set RUNWAYML_API_SECRET to check your real organization.',
+      '  Runway simulator. Set RUNWAYML_API_SECRET to check your real organization. Simulated data stays in',
+      '  its own store and outbox (.budget-guard/demo/): TABLE_NAME and TOPIC_ARN are never used in demo mode.',
     );
   }
   lines.push('', `  Runway         ${ctx.runwayDescription}`, `  History        ${ctx.storeDescription}`);
   lines.push(`  Notifications  ${ctx.notifierDescription}`);
 
+  if (result.readOnly) {
+    lines.push('', `READ-ONLY RUN: ${result.readOnly.reason}.`);
+  }
   const o = result.overview;
   if (!o || !result.ok) {
     lines.push('', `CHECK FAILED: ${result.error?.message ?? 'unknown error'}`);
@@ -78,7 +82,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
       'Budgets',
       ...formatBudgetTable(o.budgets, ctx.usdPerCredit),
     );
-    if (result.status) {
+    if (result.status && !result.readOnly) {
       lines.push(
         '',
         `Status: ${result.status.state.toUpperCase()}`,
@@ -87,13 +91,15 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
     }
     lines.push(
       '',
-      `Stored: snapshot for ${o.today}, ${result.usageDaysWritten} usage ${
-        result.usageDaysWritten === 1 ? 'day' : 'days'
-      } written${
-        result.backfilled
-          ? ` (first run: asked Runway for the last 90 days; it reported usage on ${result.usageDaysWritten} of them, and days without usage are not stored)`
-          : ''
-      }, ${result.writeRequests} write ${result.writeRequests === 1 ? 'request' : 'requests'}.`,
+      result.readOnly
+        ? 'Stored: nothing (read-only run); notifications: none sent.'
+        : `Stored: snapshot for ${o.today}, ${result.usageDaysWritten} usage ${
+            result.usageDaysWritten === 1 ? 'day' : 'days'
+          } written${
+            result.backfilled
+              ? ` (first run: asked Runway for the last 90 days; it reported usage on ${result.usageDaysWritten} of them, and days without usage are not stored)`
+              : ''
+          }, ${result.writeRequests} write ${result.writeRequests === 1 ? 'request' : 'requests'}.`,
     );
   }
   const n = result.notifications;

@@ -72,13 +72,15 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
   const orgs = chooseOrganizations(config, options.orgId);
   const schedule = scheduleFacts(config.schedule);
 
-  const store = await openStore(io.env, io.cwd);
+  // Demo mode reads the demo's own store and outbox, never the table or the topic.
+  const env: Env = demo ? { ...io.env, TABLE_NAME: undefined, TOPIC_ARN: undefined } : io.env;
+  const store = await openStore(env, io.cwd, { demo });
   let organizations: OrgStatusReport[];
   let subscriptions: SubscriptionsReport;
   try {
     [organizations, subscriptions] = await Promise.all([
       Promise.all(orgs.map((org) => readOrganization(store.store, org, schedule, now, wall))),
-      readSubscriptions(config, io.env, options.subscriptionsTimeoutMs),
+      readSubscriptions(config, env, options.subscriptionsTimeoutMs),
     ]);
   } finally {
     await store.close();
@@ -87,8 +89,8 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
     now: now.toISOString(),
     configSource: source,
     store: store.description,
-    notifier: io.env.TOPIC_ARN
-      ? `SNS topic ${io.env.TOPIC_ARN}`
+    notifier: env.TOPIC_ARN
+      ? `SNS topic ${env.TOPIC_ARN}`
       : `local outbox ${LOCAL_STATE_DIR}/outbox.jsonl (TOPIC_ARN is not set)`,
     schedule,
     organizations,

@@ -102,7 +102,7 @@ export async function runTestAlert(options: TestAlertOptions, io: Io): Promise<n
   }
   const { samples, notes } = chooseSamples(config, kind);
   const printed: string[] = [];
-  const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), config);
+  const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), { demo: false }, config);
   const lines: string[] = [];
   let failed = 0;
   try {

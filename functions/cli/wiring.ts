@@ -1,6 +1,13 @@
 /**
  * Builds the CLI's adapters from the environment: the AWS table and topic when named, otherwise the embedded
  * store and the local outbox; the real Runway API with a key, otherwise the built-in simulator.
+ *
+ * Simulated data never mixes with real data. In demo mode (`--demo`, or no RUNWAYML_API_SECRET) every command
+ * uses its own embedded store and outbox under `.budget-guard/demo/`, whatever the environment holds:
+ * `TABLE_NAME` and `TOPIC_ARN` are not opened (the descriptions say so), and the real embedded store and outbox
+ * (`.budget-guard/dynamo`, `.budget-guard/outbox.jsonl`) are not touched. So a demo run cannot write simulated
+ * snapshots under a real organization id, publish the demo's alerts to a real topic, or fill the ledger a
+ * real run later reads (its first alert would be suppressed as "already sent").
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -41,10 +48,24 @@ export interface Closer {
   close(): Promise<void>;
 }
 
-/** Paths under the working directory where local state lives. */
-export function localPaths(cwd: string) {
-  const dir = resolve(cwd, LOCAL_STATE_DIR);
-  return { dir, dynamo: join(dir, 'dynamo'), outbox: join(dir, 'outbox.jsonl') };
+/** Where demo mode keeps its store and outbox, under the local state directory. */
+export const DEMO_STATE_SUBDIR = 'demo';
+
+/** Which data a command works on: simulated (demo mode) or real. */
+export interface DataMode {
+  readonly demo: boolean;
+}
+
+/** Paths under the working directory where local state lives: demo mode has a directory of its own. */
+export function localPaths(cwd: string, mode: DataMode = { demo: false }) {
+  const dir = mode.demo ? resolve(cwd, LOCAL_STATE_DIR, DEMO_STATE_SUBDIR) : resolve(cwd, LOCAL_STATE_DIR);
+  const shown = mode.demo ? `${LOCAL_STATE_DIR}/${DEMO_STATE_SUBDIR}` : LOCAL_STATE_DIR;
+  return { dir, shown, dynamo: join(dir, 'dynamo'), outbox: join(dir, 'outbox.jsonl') };
+}
+
+/** Demo mode: asked for with `--demo`, or no Runway key to read a real organization with. */
+export function isDemo(options: { readonly demo: boolean; readonly env: Env }): boolean {
+  return options.demo || !options.env.RUNWAYML_API_SECRET?.trim();
 }
 
 /**
@@ -102,12 +123,16 @@ export async function loadConfig(options: {
   }
 }
 
-/** The DynamoDB table named by TABLE_NAME, or the embedded store under `.budget-guard/`. */
+/**
+ * The DynamoDB table named by TABLE_NAME, or the embedded store under `.budget-guard/`. In demo mode always the
+ * demo's own embedded store (`.budget-guard/demo/`), never the table.
+ */
 export async function openStore(
   env: Env,
   cwd: string,
+  mode: DataMode,
 ): Promise<{ store: StorePort; description: string } & Closer> {
-  if (env.TABLE_NAME) {
+  if (env.TABLE_NAME && !mode.demo) {
     const client = createDocumentClient();
     return {
       store: new DynamoStore({ client, tableName: env.TABLE_NAME }),
@@ -115,7 +140,7 @@ export async function openStore(
       close: async () => client.destroy(),
     };
   }
-  const paths = localPaths(cwd);
+  const paths = localPaths(cwd, mode);
   const embedded = await startEmbeddedDynamo({ dataDir: paths.dynamo });
   const client = createDocumentClient({
     endpoint: embedded.endpoint,
@@ -131,7 +156,9 @@ export async function openStore(
   }
   return {
     store: new DynamoStore({ client, tableName: EMBEDDED_TABLE }),
-    description: `local store ${LOCAL_STATE_DIR}/dynamo`,
+    description: mode.demo
+      ? `demo store ${paths.shown}/dynamo (simulated data only${env.TABLE_NAME ? `; TABLE_NAME ${env.TABLE_NAME} is not used in demo mode` : ''})`
+      : `local store ${paths.shown}/dynamo`,
     close: async () => {
       client.destroy();
       await embedded.close();
@@ -146,17 +173,19 @@ export function openStatePublisher(env: Env): SsmStateParameters | undefined {
 }
 
 /**
- * The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). With CHAT_TOPIC_ARNS (and the
- * config's `chat` list) the chat cards also go to the matching channels' topics.
+ * The SNS topic named by TOPIC_ARN, or the local outbox (printed through `write`). In demo mode always the demo's
+ * own outbox (`.budget-guard/demo/outbox.jsonl`), never the topic. With CHAT_TOPIC_ARNS (and the config's `chat`
+ * list) the chat cards also go to the matching channels' topics.
  * @throws UsageError when CHAT_TOPIC_ARNS does not match the config's chat channels.
  */
 export function openNotifier(
   env: Env,
   cwd: string,
   write: (text: string) => void,
+  mode: DataMode,
   config?: Config,
 ): { notifier: NotifierPort; description: string } & Closer {
-  if (env.TOPIC_ARN) {
+  if (env.TOPIC_ARN && !mode.demo) {
     let targets: ReturnType<typeof chatTargetsFrom>;
     try {
       targets = chatTargetsFrom(env.CHAT_TOPIC_ARNS, config?.chat ?? []);
@@ -180,9 +209,12 @@ export function openNotifier(
       close: async () => client.destroy(),
     };
   }
+  const paths = localPaths(cwd, mode);
   return {
-    notifier: new OutboxNotifier({ outboxPath: localPaths(cwd).outbox, write }),
-    description: `printed below and appended to ${LOCAL_STATE_DIR}/outbox.jsonl (set TOPIC_ARN to publish to SNS)`,
+    notifier: new OutboxNotifier({ outboxPath: paths.outbox, write }),
+    description: mode.demo
+      ? `printed below and appended to ${paths.shown}/outbox.jsonl (demo mode never publishes${env.TOPIC_ARN ? `; TOPIC_ARN ${env.TOPIC_ARN} is not used` : ' to SNS'})`
+      : `printed below and appended to ${paths.shown}/outbox.jsonl (set TOPIC_ARN to publish to SNS)`,
     close: async () => {},
   };
 }
@@ -249,7 +281,8 @@ export async function openRunway(options: {
 
 /**
  * The prelude of every command that reads Runway: demo mode (asked for, or no RUNWAYML_API_SECRET), the
- * configuration, and the Runway targets. The caller closes `runway`.
+ * configuration, and the Runway targets. The caller closes `runway`, and opens its store and notifier with
+ * `mode`, so a demo run stays in the demo's own store and outbox.
  */
 export async function openGuardSources(options: {
   configPath?: string | undefined;
@@ -258,8 +291,8 @@ export async function openGuardSources(options: {
   now: Date;
   env: Env;
   cwd: string;
-}): Promise<{ config: Config; runway: Awaited<ReturnType<typeof openRunway>> }> {
-  const demo = options.demo || !options.env.RUNWAYML_API_SECRET?.trim();
+}): Promise<{ config: Config; runway: Awaited<ReturnType<typeof openRunway>>; mode: DataMode }> {
+  const demo = isDemo(options);
   const { config } = await loadConfig({
     configPath: options.configPath,
     env: options.env,
@@ -268,5 +301,5 @@ export async function openGuardSources(options: {
     now: options.now,
   });
   const runway = await openRunway({ config, orgId: options.orgId, env: options.env, demo, now: options.now });
-  return { config, runway };
+  return { config, runway, mode: { demo } };
 }

@@ -8,11 +8,14 @@ import { type Stop, stopReason } from './enforcement.ts';
 import { CAP_WINDOW_DAYS, inferPurchase, type PurchaseHistory, type UsageIndex } from './figures.ts';
 import type { Overview } from './overview.ts';
 import type {
+  AnnouncedTier,
   BalanceEpisode,
+  ModelState,
   OrganizationDetails,
   OrgStatus,
   Snapshot,
   StatusState,
+  TierLimits,
   UsageDay,
   UsageRange,
 } from './types.ts';
@@ -157,6 +160,8 @@ export function buildStatus(input: {
   readonly balanceEpisode?: BalanceEpisode | undefined;
   /** The first day the guard read the balance (kept from `previous`, else today). */
   readonly watchStart?: string | undefined;
+  readonly announcedTier?: AnnouncedTier | undefined;
+  readonly tierChangePending?: OrgStatus['tierChangePending'];
 }): OrgStatus {
   const now = input.now.toISOString();
   const stops = input.stops ?? [];
@@ -172,5 +177,47 @@ export function buildStatus(input: {
     stopBudget: stops[0]?.budget,
     stateParameter: input.previous?.stateParameter,
     watchStart: input.previous?.watchStart ?? input.watchStart ?? utcDate(input.now),
+    announcedTier: input.announcedTier,
+    tierChangePending: input.tierChangePending,
+  };
+}
+
+/** The tier Runway reports now, as `AnnouncedTier` (models the tier lists; `date` is `today`). */
+export function tierOf(details: OrganizationDetails, today: string): AnnouncedTier {
+  const models: Record<string, TierLimits> = Object.create(null);
+  for (const [name, m] of Object.entries(details.models)) {
+    if (m.inTier === false) continue;
+    models[name] = {
+      maxConcurrentGenerations: m.maxConcurrentGenerations,
+      maxDailyGenerations: m.maxDailyGenerations,
+    };
+  }
+  return { date: today, maxMonthlyCreditSpend: details.maxMonthlyCreditSpend, models };
+}
+
+/**
+ * What the tier-change rule compares Runway's tier with: the announced tier, as a snapshot-shaped baseline
+ * (only the tier fields matter to the rule). Status items written before the announced tier existed fall back
+ * to the previous snapshot; a first run has neither, and announces nothing.
+ */
+export function tierBaseline(
+  orgId: string,
+  announced: AnnouncedTier | undefined,
+  previous: Snapshot | undefined,
+): Snapshot | undefined {
+  if (!announced) return previous;
+  const models: Record<string, ModelState> = Object.create(null);
+  for (const [name, limits] of Object.entries(announced.models))
+    models[name] = { ...limits, dailyGenerations: 0 };
+  return {
+    orgId,
+    date: announced.date,
+    fetchedAt: `${announced.date}T00:00:00.000Z`,
+    creditBalance: 0,
+    maxMonthlyCreditSpend: announced.maxMonthlyCreditSpend,
+    models,
+    monthToDateCredits: 0,
+    rolling30dCredits: 0,
+    forecastMonthCredits: null,
   };
 }

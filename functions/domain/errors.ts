@@ -65,6 +65,20 @@ export class RunwayInvalidResponseError extends RunwayError {
   }
 }
 
+/**
+ * Runway's usage answer is well formed but contradicts the stored history without evidence (the trust rule in
+ * `domain/trust.ts`: an empty or partial answer where history has spend). Nothing from it may be stored.
+ */
+export class RunwayUntrustedAnswerError extends RunwayError {
+  override name = 'RunwayUntrustedAnswerError';
+  constructor(readonly reasons: readonly string[]) {
+    super(
+      'invalid-response',
+      `Runway's usage answer contradicts the stored history, so nothing from it was stored: ${reasons.join('; ')}`,
+    );
+  }
+}
+
 /** Some organizations' cycles failed; thrown after every organization ran so the errors alarm fires. */
 export class GuardRunError extends Error {
   override name = 'GuardRunError';

@@ -79,6 +79,25 @@ export interface BalanceEpisode {
   readonly since: string;
 }
 
+/** Limits of one model in the tier. `null` means unlimited. */
+export interface TierLimits {
+  readonly maxConcurrentGenerations: number | null;
+  readonly maxDailyGenerations: number | null;
+}
+
+/**
+ * The tier as subscribers last heard of it: the tier-change rule compares Runway's tier with this, not with the
+ * previous snapshot, and it moves to a new tier only once the tier-change alert announcing it was sent. A change
+ * whose alert failed is therefore found again by the next run, and a return to an older tier is a change too.
+ */
+export interface AnnouncedTier {
+  /** The UTC day this tier was last seen unchanged, or announced. */
+  readonly date: string;
+  readonly maxMonthlyCreditSpend: number;
+  /** Models the tier lists (a prototype-less record: model names are data). */
+  readonly models: Readonly<Record<string, TierLimits>>;
+}
+
 export interface OrgStatus {
   readonly orgId: string;
   readonly state: StatusState;
@@ -96,6 +115,14 @@ export interface OrgStatus {
   readonly stateParameter?: StateParameterRecord | undefined;
   /** The first UTC day the guard read the balance: purchases are known from then on. */
   readonly watchStart?: string | undefined;
+  /** The tier last announced (or first seen); absent before the first cycle (and in older items). */
+  readonly announcedTier?: AnnouncedTier | undefined;
+  /**
+   * A tier change found by the run that stored this status, and the ledger key of its alert. The next run
+   * looks the key up: once the alert is in the ledger (sent, or pending for redelivery) this tier is the
+   * announced one; if the ledger write never happened, `announcedTier` still is, and the change is found again.
+   */
+  readonly tierChangePending?: { readonly key: string; readonly tier: AnnouncedTier } | undefined;
 }
 
 /** A rendered notification, ready to publish. */
@@ -224,6 +251,8 @@ export interface StorePort {
     readonly coveredBy: string;
     readonly expiresAt: Date;
   }): Promise<void>;
+  /** The state of one ledger item (`pending` or `sent`), or undefined when there is none. */
+  getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined>;
   /** Ledger items still `pending` whose lease expired before `now` (crashed or failed runs). */
   listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
   /** Every ledger item of the organization that is not `sent`, whatever its lease, in key order. */

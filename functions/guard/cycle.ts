@@ -5,14 +5,23 @@
  * 1. **read** — in parallel: Runway (organization details, usage of the current month and last 30 days; a new
  *    organization also backfills 90 days) and the stored state (status, newest snapshot, stored usage of the
  *    same window, alerts left pending).
- * 2. **validate** — the Runway adapter validates every answer; data that fails validation is never stored and,
- *    like a rejected key, raises `guard-error` (the only alert such a run sends).
+ * 2. **validate** — the clock first: a clock earlier than the stored state (the status's `lastSuccessAt` or
+ *    `updatedAt`, the newest snapshot's `fetchedAt`) makes the run a read-only evaluation that writes and
+ *    publishes nothing (a back-dated `--now`, or a host clock that went backwards, must not rewrite history or
+ *    send alerts dated in the past). Then Runway's answers: the adapter validates their shape, and the trust
+ *    rule (`domain/trust.ts`) refuses a usage answer that contradicts stored history without evidence. Data
+ *    that fails either is never stored and, like a rejected key, raises `guard-error` (the only alert such a
+ *    run sends).
  * 3. **merge** — usage days whose numbers changed are the ones rewritten.
  * 4. **evaluate** — the rules and the digest give findings; the snapshot and the status are rebuilt.
  * 5. **save** — usage, snapshot and status in one batched round. If it fails, nothing is claimed or sent: the
  *    run is as if it had not happened, and the next run evaluates (and alerts) from the same stored state.
  * 6. **deliver** — the ledger protocol (`delivery.ts`): claim, publish, mark sent. A failed publish stays
  *    `pending` for the next run, and the run ends as failed.
+ *
+ * Tier changes are found against the tier last announced, kept in the status: a run that finds a change stores
+ * it as `tierChangePending` with its ledger key, and the next run makes it the announced tier once that key is
+ * in the ledger (one GetItem, only after a change). So a change whose ledger write failed is found again.
  */
 import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
@@ -27,30 +36,38 @@ import {
   purchaseBasisStart,
   purchasedToday,
   purchaseHistory,
+  tierBaseline,
+  tierOf,
 } from '../domain/cycle-state.ts';
 import { addDays, periodStart, utcDate } from '../domain/dates.ts';
 import { needsStateWrite, stateParameterValue, stateSince, stopsOf } from '../domain/enforcement.ts';
-import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
+import { RunwayAuthError, RunwayInvalidResponseError, RunwayUntrustedAnswerError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
 import type { Overview } from '../domain/overview.ts';
-import type {
-  Alert,
-  NotifierPort,
-  OrganizationDetails,
-  OrgStatus,
-  PendingAlert,
-  RunwayPort,
-  Snapshot,
-  StatePublisherPort,
-  StorePort,
-  UsageDay,
-  UsageRange,
-  UsageReport,
+import { judgeUsage } from '../domain/trust.ts';
+import {
+  type Alert,
+  type AnnouncedTier,
+  alertKey,
+  type NotifierPort,
+  type OrganizationDetails,
+  type OrgStatus,
+  type PendingAlert,
+  type RunwayPort,
+  type Snapshot,
+  type StatePublisherPort,
+  type StorePort,
+  type UsageDay,
+  type UsageRange,
+  type UsageReport,
 } from '../domain/types.ts';
 import { type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
 import { DEFAULT_LEASE_MS, type DeliveryOutcome, deliver, type NotificationResult } from './delivery.ts';
 
 export { changedDays, cycleWindow, DEFAULT_LEASE_MS, type DeliveryOutcome, type NotificationResult };
+
+/** A date after any real one: the newest snapshot is the newest on or before it. */
+const LAST_DATE = '9999-12-31';
 
 /** Days of usage a new organization backfills (Runway serves at most 90 days per request). */
 export const BACKFILL_DAYS = 90;
@@ -98,6 +115,11 @@ export interface OrgCycleResult {
   readonly usageDaysWritten: number;
   readonly writeRequests: number;
   readonly backfilled: boolean;
+  /**
+   * Set when the run's clock is earlier than the stored state: the run evaluated what Runway said, and wrote
+   * and published nothing. `reason` says which stored time it is earlier than.
+   */
+  readonly readOnly?: { readonly reason: string } | undefined;
 }
 
 /** What one run is about: the organization, its clocks and its message context. */
@@ -118,11 +140,15 @@ interface Run {
 /** The stored state a run starts from. */
 interface StoredState {
   readonly status: OrgStatus | undefined;
+  /** The newest stored snapshot, whatever its date (a back-dated clock may be earlier than it). */
   readonly previous: Snapshot | undefined;
   /** Snapshots of the last 30 days (their purchases count against the tier cap). */
   readonly recent: Snapshot[];
+  /** Stored usage from the window's start, or from the start of the longest budget period when earlier. */
   readonly usage: UsageDay[];
   readonly pending: PendingAlert[];
+  /** The tier last announced, with a pending change resolved against the ledger. */
+  readonly announcedTier: AnnouncedTier | undefined;
 }
 
 /** What Runway said: the organization's details and one or two usage reports (oldest first). */
@@ -193,26 +219,43 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   if (!storedR.ok) return fail(run, storedR.reason, [], 'reading the stored state failed');
   const stored = storedR.value;
 
-  // Step 2: validate — a rejected key or invalid data raises guard-error; nothing from Runway is stored.
-  if (!runwayR.ok) return reportReadFailure(run, runwayR.reason, stored);
+  // Step 2: validate — the clock, then Runway's answers. A rejected key, invalid data or an answer that
+  // contradicts stored history raises guard-error (never in a read-only run); nothing from Runway is stored.
+  const readOnly = backdatedClock(run, stored);
+  if (readOnly)
+    run.log.warn('clock earlier than the stored state: read-only run', { orgId: run.org.id, ...readOnly });
+  if (!runwayR.ok) {
+    if (readOnly) return fail(run, runwayR.reason, [], 'reading Runway failed');
+    return reportReadFailure(run, runwayR.reason, stored);
+  }
+  const storedDays = await settle(readStoredRange(run, runwayR.value, stored));
+  if (!storedDays.ok) return fail(run, storedDays.reason, [], 'reading the stored state failed');
+  const verdict = judgeUsage(storedDays.value, runwayR.value.reports);
+  if (!verdict.trusted) {
+    const error = new RunwayUntrustedAnswerError(verdict.reasons);
+    if (readOnly) return fail(run, error, [], 'Runway answered with data that contradicts stored history');
+    return reportReadFailure(run, error, stored);
+  }
 
   // Step 3: merge usage.
-  const merged = await settle(mergeUsage(run, runwayR.value, stored));
-  if (!merged.ok) return fail(run, merged.reason, [], 'reading the stored state failed');
+  const mergedR = await settle(mergeUsage(run, runwayR.value, verdict.days, storedDays.value, stored));
+  if (!mergedR.ok) return fail(run, mergedR.reason, [], 'reading the stored state failed');
+  const merged = mergedR.value;
 
   // Step 4: evaluate.
-  const evaluated = evaluate(run, runwayR.value.details, stored, merged.value);
+  const evaluated = evaluate(run, runwayR.value.details, stored, merged);
+  if (readOnly) return finishReadOnly(run, evaluated, readOnly);
 
   // Step 5: save first. Alerts go out only once the state they were derived from is stored: a save that
   // fails after a publish would leave the stored snapshot and status behind what subscribers were told, and
-  // the next run would evaluate from the old state again (a tier change back to the old value is then never
-  // announced; a low-balance episode opened by the failed run is opened, and announced, a second time).
-  // The state parameter is written just before, and recorded in the status only when the write succeeded.
+  // the next run would evaluate from the old state again (a low-balance episode opened by the failed run is
+  // opened, and announced, a second time). The state parameter is written just before, and recorded in the
+  // status only when the write succeeded.
   const published = await publishState(run, evaluated.status);
   const saved = await settle(
     deps.store.saveCycle({
       orgId: run.org.id,
-      usage: merged.value.changed,
+      usage: merged.changed,
       snapshot: evaluated.snapshot,
       status: published.status,
     }),
@@ -222,15 +265,38 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   // Step 6: deliver.
   const delivered = await settle(deliver(run.org.id, evaluated.alerts, stored.pending, deliveryDeps(run)));
   if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
-
   return finish(run, {
     evaluated: { ...evaluated, status: published.status },
     stateError: published.error,
     notifications: delivered.value,
-    usageDaysWritten: merged.value.changed.length,
+    usageDaysWritten: merged.changed.length,
     writeRequests: saved.value.writeRequests,
     backfilled: runwayR.value.reports.length > 1,
   });
+}
+
+/**
+ * The reason a run must be read-only, when its clock is earlier than anything stored: the status's
+ * `lastSuccessAt` or `updatedAt`, or the newest snapshot's `fetchedAt`. A clock equal to them is a re-run of
+ * the same instant and writes as usual (it changes nothing).
+ */
+function backdatedClock(run: Run, stored: StoredState): { readonly reason: string } | undefined {
+  const marks: [string, string | undefined][] = [
+    ['the last successful run', stored.status?.lastSuccessAt],
+    ['the stored status', stored.status?.updatedAt],
+    ['the newest stored snapshot', stored.previous?.fetchedAt],
+  ];
+  let latest: [string, string] | undefined;
+  for (const [what, at] of marks) {
+    if (at !== undefined && (latest === undefined || Date.parse(at) > Date.parse(latest[1])))
+      latest = [what, at];
+  }
+  if (!latest || run.now.getTime() >= Date.parse(latest[1])) return undefined;
+  return {
+    reason:
+      `the clock (${run.now.toISOString()}) is earlier than ${latest[0]} (${latest[1]}), so this run only ` +
+      'evaluates: it stored nothing and sent nothing, and history was left as it was',
+  };
 }
 
 function beginRun(target: OrgTarget, deps: GuardDeps): Run {
@@ -267,10 +333,11 @@ function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<
   const { store } = run.deps;
   return allNamed<StoredState>({
     status: statusP,
-    previous: store.getLatestSnapshot(run.org.id, run.today),
+    previous: store.getLatestSnapshot(run.org.id, LAST_DATE),
     recent: store.getSnapshots(run.org.id, addDays(run.today, -29), run.today),
     usage: store.getUsage(run.org.id, storedUsageFrom(run), run.today),
     pending: store.listPendingAlerts(run.org.id, run.wall()),
+    announcedTier: statusP.then((status) => resolveAnnouncedTier(run, status)),
   });
 }
 
@@ -285,6 +352,21 @@ function storedUsageFrom(run: Run): string {
     if (start < from) from = start;
   }
   return from;
+}
+
+/**
+ * The tier subscribers were last told about. A change the previous run found (`tierChangePending`) counts as
+ * announced once its ledger item exists, sent or pending (a pending item is redelivered, never lost); without
+ * the item its ledger write failed, and the older announced tier stands so the change is found again.
+ */
+async function resolveAnnouncedTier(
+  run: Run,
+  status: OrgStatus | undefined,
+): Promise<AnnouncedTier | undefined> {
+  const pending = status?.tierChangePending;
+  if (!pending) return status?.announcedTier;
+  const state = await run.deps.store.getAlertState(run.org.id, pending.key);
+  return state === undefined ? status?.announcedTier : pending.tier;
 }
 
 /**
@@ -343,27 +425,39 @@ function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | und
   if (error instanceof RunwayAuthError) {
     return { reason: 'runway-auth', detail: error.message, status: error.status, keySource };
   }
-  if (error instanceof RunwayInvalidResponseError)
+  if (error instanceof RunwayInvalidResponseError || error instanceof RunwayUntrustedAnswerError)
     return { reason: 'runway-data', detail: error.message, keySource };
   if (error instanceof ApiKeyUnavailableError) return { reason: 'api-key', detail: error.message, keySource };
   return undefined;
 }
 
-/** Step 3: the days Runway reported that differ from the stored ones, and the history with them applied. */
-async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Promise<Merged> {
+/** Step 2, stored side of the trust rule: the stored days of the whole range Runway answered for. */
+async function readStoredRange(run: Run, runway: RunwayData, stored: StoredState): Promise<UsageDay[]> {
   const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
-  let storedDays = stored.usage.filter((d) => d.date >= run.window.startDate);
-  const beforeWindow = stored.usage.filter((d) => d.date < run.window.startDate);
-  if (rangeStart < run.window.startDate) {
-    // A backfill reaches before the window: compare with what is stored there too.
-    const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
-    storedDays = [...older, ...storedDays];
-  }
-  const fetched = indexUsage(runway.reports.flatMap((r) => r.days));
+  // Only the days Runway answered for: stored days before the window (a quarter's) are not in question.
+  const inWindow = stored.usage.filter((d) => d.date >= run.window.startDate);
+  if (rangeStart >= run.window.startDate) return inWindow;
+  // A backfill reaches before the window: compare with what is stored there too.
+  const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
+  return [...older, ...inWindow];
+}
+
+/** Step 3: the accepted days that differ from the stored ones, and the history with them applied. */
+async function mergeUsage(
+  run: Run,
+  runway: RunwayData,
+  accepted: readonly UsageDay[],
+  storedDays: readonly UsageDay[],
+  stored: StoredState,
+): Promise<Merged> {
+  const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
+  const fetched = indexUsage(accepted);
   const storedIndex = indexUsage(storedDays);
   const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
   const usage = new Map(storedIndex);
-  for (const day of beforeWindow) if (!usage.has(day.date)) usage.set(day.date, day);
+  // Stored days before the window (the start of a week, month or quarter budget) count as stored.
+  for (const day of stored.usage)
+    if (day.date < run.window.startDate && !usage.has(day.date)) usage.set(day.date, day);
   for (const day of changed) usage.set(day.date, day);
   const historyStart = stored.status?.historyStart ?? rangeStart;
   // Inferring purchases since the previous read needs the usage from that read's month start (it reaches
@@ -403,7 +497,8 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     details,
     usage: merged.usage,
     historyStart: merged.historyStart,
-    previous: stored.previous,
+    // The tier-change rule compares with the tier subscribers were last told about.
+    previous: tierBaseline(run.org.id, stored.announcedTier, stored.previous),
     balanceEpisode: stored.status?.balanceEpisode,
   };
   const { findings, reports, overview, balanceEpisode } = evaluateRules(input);
@@ -432,8 +527,42 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     historyStart: merged.historyStart,
     balanceEpisode,
     watchStart,
+    // Without a tier change the announced tier is today's (it is the same). With one it stays as it was, and the
+    // change waits in `tierChangePending` until the next run finds its alert in the ledger.
+    ...tierState(run, stored, alerts, details),
   });
   return { findings, overview, alerts, snapshot, status };
+}
+
+function tierState(
+  run: Run,
+  stored: StoredState,
+  alerts: readonly Alert[],
+  details: OrganizationDetails,
+): Pick<OrgStatus, 'announcedTier' | 'tierChangePending'> {
+  const tier = tierOf(details, run.today);
+  const change = alerts.find((a) => a.kind === 'tier-change');
+  if (!change) return { announcedTier: tier };
+  return { announcedTier: stored.announcedTier, tierChangePending: { key: alertKey(change), tier } };
+}
+
+/** The result of a read-only run: the evaluation, with nothing stored and nothing sent. */
+function finishReadOnly(
+  run: Run,
+  evaluated: Evaluated,
+  readOnly: { readonly reason: string },
+): OrgCycleResult {
+  run.log.info('guard cycle finished read-only', { orgId: run.org.id, reason: readOnly.reason });
+  return {
+    ...run.base,
+    ok: true,
+    overview: evaluated.overview,
+    notifications: [],
+    usageDaysWritten: 0,
+    writeRequests: 0,
+    backfilled: false,
+    readOnly,
+  };
 }
 
 /** The result of a run that saved: ok unless a publish failed (those stay pending for the next run). */

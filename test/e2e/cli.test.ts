@@ -87,8 +87,12 @@ describe('the default demo, twice', () => {
       const sent = Number(/Notifications: (\d+) sent/.exec(first.stdout)?.[1]);
       expect(sent).toBeGreaterThanOrEqual(3);
       expect(first.stdout).not.toMatch(/undefined|NaN/);
-      const outbox = join(dir, '.budget-guard', 'outbox.jsonl');
+      // Demo mode keeps its outbox (and store) in a directory of its own.
+      const outbox = join(dir, '.budget-guard', 'demo', 'outbox.jsonl');
       expect(await lines(outbox)).toHaveLength(sent);
+      await expect(readFile(join(dir, '.budget-guard', 'outbox.jsonl'))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
 
       const second = await runCli(['check', '--now', NOW], { cwd: dir });
       expect(second.code).toBe(0);
@@ -228,6 +232,113 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
     const again = parseJson(second).results[0]?.notifications ?? [];
     expect(again.map((n) => n.outcome)).toEqual(notifications.map(() => 'duplicate'));
     expect(await queue.receive({ count: 0 })).toEqual([]);
+  });
+
+  it('demo mode never opens TABLE_NAME or TOPIC_ARN: check, backfill and history, without a key or with --demo', async () => {
+    const { dir, remove } = await tempWorkdir('budget-guard-demo-aws');
+    try {
+      const topicArn = await sns.createTopic();
+      const queue = await sns.subscribeQueue({ topicArn });
+      const { env, items } = await awsEnv(topicArn);
+      const { RUNWAYML_API_SECRET: _key, RUNWAYML_BASE_URL: _url, ...noKey } = env;
+      const runs = [
+        await runCli(['check', '--now', NOW, '--json'], { cwd: dir, env: noKey }),
+        await runCli(['check', '--demo', '--now', NOW], { cwd: dir, env }),
+        await runCli(['backfill', '--days', '30'], { cwd: dir, env: noKey }),
+        await runCli(['backfill', '--demo', '--days', '30'], { cwd: dir, env }),
+        await runCli(['history', '--demo', '--to', TODAY, '--format', 'json'], { cwd: dir, env }),
+      ];
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      const [json, text, , , history] = runs;
+      const output = JSON.parse(json?.stdout ?? '') as CheckJson & { store: string; notifier: string };
+      expect(output.simulated).toBe(true);
+      expect(
+        output.results[0]?.notifications.filter((n) => n.outcome === 'sent').length,
+      ).toBeGreaterThanOrEqual(3);
+      expect(output.store).toContain(`TABLE_NAME ${env.TABLE_NAME} is not used in demo mode`);
+      expect(output.notifier).toContain(`TOPIC_ARN ${topicArn} is not used`);
+      expect(text?.stdout).toContain('TABLE_NAME and TOPIC_ARN are never used in demo mode');
+      // The demo's history is there, in the demo store.
+      expect(
+        (JSON.parse(history?.stdout ?? '') as { totals: { daysWithUsage: number } }).totals.daysWithUsage,
+      ).toBe(30);
+      expect(history?.stderr).toContain(
+        'reading the simulated history in the demo store .budget-guard/demo/dynamo',
+      );
+
+      expect([...(await items()).keys()]).toEqual([]);
+      expect(await queue.receive({ count: 0 })).toEqual([]);
+      expect(await lines(join(dir, '.budget-guard', 'demo', 'outbox.jsonl'))).not.toHaveLength(0);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('a real check after the demo in the same folder sends its first alerts', async () => {
+    const { dir, remove } = await tempWorkdir('budget-guard-demo-then-real');
+    try {
+      // The quick start: the demo, organization "studio", in this folder.
+      const demo = await runCli(['check', '--now', NOW, '--json'], { cwd: dir });
+      expect(demo.code, demo.stderr).toBe(0);
+      const demoSent = parseJson(demo).results[0]?.notifications.filter((n) => n.outcome === 'sent') ?? [];
+      expect(demoSent.length).toBeGreaterThanOrEqual(3);
+
+      // Then a real check of an organization also called "studio", with the same alerts due, in the same folder.
+      const { env } = await awsEnv();
+      const { TABLE_NAME: _table, ...local } = env;
+      const real = await runCli(['check', '--config', configPath, '--now', NOW, '--json'], {
+        cwd: dir,
+        env: local,
+      });
+      expect(real.code, real.stderr).toBe(0);
+      const output = parseJson(real);
+      expect(output.simulated).toBe(false);
+      const outcomes = output.results[0]?.notifications.map((n) => [n.key, n.outcome]) ?? [];
+      expect(outcomes).toEqual(demoSent.map((n) => [n.key, 'sent']));
+      expect(await lines(join(dir, '.budget-guard', 'outbox.jsonl'))).toHaveLength(demoSent.length);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('check --now earlier than the last stored run: exit 0, read-only, says so, writes and publishes nothing', async () => {
+    const { dir, remove } = await tempWorkdir('budget-guard-backdated');
+    try {
+      const topicArn = await sns.createTopic();
+      const queue = await sns.subscribeQueue({ topicArn });
+      const { env, items } = await awsEnv(topicArn);
+      const first = await runCli(['check', '--config', configPath, '--now', NOW, '--json'], {
+        cwd: dir,
+        env,
+      });
+      expect(first.code, first.stderr).toBe(0);
+      const sent = parseJson(first).results[0]?.notifications.length ?? 0;
+      expect(await queue.receive({ count: sent })).toHaveLength(sent);
+      const before = await items();
+
+      const earlier = '2026-11-20T09:30:00Z';
+      const json = await runCli(['check', '--config', configPath, '--now', earlier, '--json'], {
+        cwd: dir,
+        env,
+      });
+      const text = await runCli(['check', '--config', configPath, '--now', earlier], { cwd: dir, env });
+
+      expect(json.code, json.stderr).toBe(0);
+      const [org] = (
+        JSON.parse(json.stdout) as { results: { readOnly?: { reason: string }; notifications: [] }[] }
+      ).results;
+      expect(org?.readOnly?.reason).toContain(
+        'is earlier than the last successful run (2026-11-25T09:30:00.000Z)',
+      );
+      expect(org?.notifications).toEqual([]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('READ-ONLY RUN: the clock (2026-11-20T09:30:00.000Z) is earlier than');
+      expect(text.stdout).toContain('Stored: nothing (read-only run)');
+      expect(await items()).toEqual(before);
+      expect(await queue.receive({ count: 0 })).toEqual([]);
+    } finally {
+      await remove();
+    }
   });
 
   it('a rejected key: exit 1 and a guard-error notification', async () => {

@@ -255,16 +255,155 @@ describe('usage restatements', () => {
     }
   });
 
-  it('a day Runway stops reporting is restated to zero', async () => {
+  it('a model Runway drops from a day it still lists is a restatement, and is stored', async () => {
+    const h = await harness();
+    await h.run();
+    const restated = addDays(TODAY, -2);
+    simulator().restateUsage(h.apiKey, restated, 'gen4.5', 0);
+    const result = await h.run({ now: at(11) });
+    expect(result.ok).toBe(true);
+    expect(result.usageDaysWritten).toBe(1);
+    expect((await h.items()).get(`USAGE#${restated}`)).toMatchObject({
+      credits: { 'veo3.1': 500 },
+      totalCredits: 500,
+    });
+  });
+});
+
+describe('answers that contradict stored history are not trusted', () => {
+  /** Runs at 11:00 with the answer `fault` gives, and returns the result and what it changed. */
+  async function runWith(h: Harness, fault: Parameters<ReturnType<typeof simulator>['setFault']>[0]) {
+    const before = await dataItems(h);
+    simulator().setFault(fault);
+    try {
+      const result = await h.run({ now: at(11) });
+      return { result, before, after: await dataItems(h) };
+    } finally {
+      simulator().setFault(undefined);
+    }
+  }
+
+  it('a day with stored spend missing from an otherwise full answer: guard-error, nothing stored', async () => {
     const h = await harness();
     await h.run();
     const dropped = addDays(TODAY, -2);
     simulator().restateUsage(h.apiKey, dropped, 'gen4.5', 0);
     simulator().restateUsage(h.apiKey, dropped, 'veo3.1', 0);
+    const before = await dataItems(h);
     const result = await h.run({ now: at(11) });
-    expect(result.usageDaysWritten).toBe(1);
-    expect((await h.items()).get(`USAGE#${dropped}`)).toMatchObject({ credits: {}, totalCredits: 0 });
-    expect(result.snapshot?.monthToDateCredits).toBe(29_400 - 1500);
+    expect(result.ok).toBe(false);
+    expect(result.error?.name).toBe('RunwayUntrustedAnswerError');
+    expect(result.error?.message).toContain(dropped);
+    expect(result.notifications.map((n) => [n.kind, n.outcome])).toEqual([['guard-error', 'sent']]);
+    expect(h.notifier.messages.at(-1)?.attributes.rule).toBe('runway-data');
+    expect(await dataItems(h)).toEqual(before);
+  });
+
+  it('an empty list where history has spend: no restatement to zero, no $0 digest, the episode stays open', async () => {
+    const h = await harness(configFor({ budgets: [], lowBalance: { credits: 250_000 } }));
+    const first = await h.run({ now: at(9) });
+    expect(first.notifications.map((n) => n.kind)).toEqual(['balance']);
+    const { result, before, after } = await runWith(h, {
+      kind: 'body',
+      apiKey: h.apiKey,
+      endpoint: 'usage',
+      body: { results: [] },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.error?.message).toMatch(/listed no usage at all/);
+    expect(result.notifications.map((n) => `${n.kind}:${n.outcome}`)).toEqual(['guard-error:sent']);
+    expect(after).toEqual(before);
+    expect((await h.store.getStatus('acme'))?.balanceEpisode).toEqual({ since: `${TODAY}T09` });
+    // The next healthy run finds the episode open: the balance alert is not announced again.
+    const next = await h.run({ now: at(12) });
+    expect(next.ok).toBe(true);
+    expect(next.notifications.filter((n) => n.kind === 'balance').map((n) => n.outcome)).toEqual([
+      'duplicate',
+    ]);
+  });
+
+  it('a date listed twice: guard-error, the day is not doubled', async () => {
+    const h = await harness();
+    await h.run();
+    const day = addDays(TODAY, -1);
+    const { result, before, after } = await runWith(h, {
+      kind: 'body',
+      apiKey: h.apiKey,
+      endpoint: 'usage',
+      body: {
+        results: [
+          { date: day, usedCredits: [{ model: 'gen4.5', amount: 1000 }] },
+          { date: day, usedCredits: [{ model: 'gen4.5', amount: 1000 }] },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.error?.message).toMatch(/listed more than once/);
+    expect(result.notifications.map((n) => n.kind)).toEqual(['guard-error']);
+    expect(after).toEqual(before);
+  });
+
+  it('a number beyond 2^53: fails validation once (one guard-error a day), nothing stored', async () => {
+    const h = await harness();
+    await h.run();
+    const huge = {
+      creditBalance: 2 ** 53 + 2,
+      tier: { maxMonthlyCreditSpend: 1_000_000, models: {} },
+      usage: { models: {} },
+    };
+    const { result, before, after } = await runWith(h, {
+      kind: 'body',
+      apiKey: h.apiKey,
+      endpoint: 'organization',
+      body: huge,
+    });
+    expect(result.error?.name).toBe('RunwayInvalidResponseError');
+    expect(result.error?.message).toContain('$.creditBalance');
+    expect(result.notifications.map((n) => `${n.kind}:${n.outcome}`)).toEqual(['guard-error:sent']);
+    expect(after).toEqual(before);
+  });
+});
+
+describe('a clock earlier than the stored state is a read-only evaluation', () => {
+  for (const [label, earlier] of [
+    ['an hour earlier', at(9)],
+    ['days earlier', new Date(NOW.getTime() - 3 * 86_400_000)],
+  ] as const) {
+    it(`${label}: writes nothing, publishes nothing (not even pending alerts), says so, ok`, async () => {
+      const h = await harness();
+      await h.run();
+      // Something to publish if the run were allowed to: a tier change and a lower balance.
+      simulator().setTierCap(h.apiKey, 2_000_000);
+      simulator().setCreditBalance(h.apiKey, 1);
+      const before = await h.items();
+      const published = h.notifier.messages.length;
+      const result = await h.run({ now: earlier });
+      expect(result.ok).toBe(true);
+      expect(result.readOnly?.reason).toMatch(/earlier than the last successful run/);
+      expect(result.notifications).toEqual([]);
+      expect(result.writeRequests).toBe(0);
+      expect(result.overview?.creditBalance).toBe(1);
+      expect(await h.items()).toEqual(before);
+      expect(h.notifier.messages).toHaveLength(published);
+      // The clock back at the stored time: the run writes and announces as usual.
+      const later = await h.run({ now: at(11) });
+      expect(later.readOnly).toBeUndefined();
+      expect(later.notifications.some((n) => n.kind === 'tier-change' && n.outcome === 'sent')).toBe(true);
+    });
+  }
+
+  it('a back-dated run never publishes a guard-error either', async () => {
+    const h = await harness();
+    await h.run();
+    const published = h.notifier.messages.length;
+    simulator().setFault({ kind: 'status', status: 401, apiKey: h.apiKey });
+    try {
+      const result = await h.run({ now: at(9) });
+      expect(result.ok).toBe(false);
+    } finally {
+      simulator().setFault(undefined);
+    }
+    expect(h.notifier.messages).toHaveLength(published);
   });
 });
 
@@ -444,7 +583,9 @@ describe('delivery', () => {
 describe('changes between runs', () => {
   it('a tier change between runs sends one tier-change alert', async () => {
     const h = await harness();
-    await h.run();
+    const first = await h.run();
+    // A first run has nothing to compare with: no tier-change.
+    expect(first.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
     simulator().setTierCap(h.apiKey, 2_000_000);
     const second = await h.run({ now: at(11) });
     const changes = second.notifications.filter((n) => n.kind === 'tier-change');
@@ -452,6 +593,69 @@ describe('changes between runs', () => {
     expect(changes[0]?.subject).toMatch(/tier cap/);
     const third = await h.run({ now: at(12) });
     expect(third.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
+  });
+
+  it('a tier change whose ledger write failed is announced by the next run', async () => {
+    const h = await harness();
+    await h.run();
+    simulator().setTierCap(h.apiKey, 2_000_000);
+    simulator().setModelLimits(h.apiKey, 'gen4.5', { maxConcurrentGenerations: 5, maxDailyGenerations: 500 });
+    // The snapshot with the new tier is saved; the ledger write for the tier-change fails right after.
+    const failing = new (class extends DynamoStore {
+      override claimAlert(input: Parameters<DynamoStore['claimAlert']>[0]) {
+        if (input.key.startsWith('tier-change#'))
+          return Promise.reject(new Error('ProvisionedThroughputExceeded (test)'));
+        return super.claimAlert(input);
+      }
+    })({ client: dynamo.client, tableName: h.tableName });
+    const failed = await h.run({ now: at(11), store: failing });
+    expect(failed.ok).toBe(false);
+    expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ maxMonthlyCreditSpend: 2_000_000 });
+    const next = await h.run({ now: at(12) });
+    const changes = next.notifications.filter((n) => n.kind === 'tier-change');
+    expect(changes.map((n) => [n.outcome, n.severity])).toEqual([['sent', 'warning']]);
+    expect(h.notifier.messages.filter((m) => m.attributes.kind === 'tier-change')).toHaveLength(1);
+    const after = await h.run({ now: at(13) });
+    expect(after.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
+  });
+
+  it('a tier change whose publish failed goes out later, and a change back before that is announced too', async () => {
+    const h = await harness();
+    await h.run();
+    simulator().setTierCap(h.apiKey, 2_000_000);
+    h.notifier.failing = true;
+    const failed = await h.run({ now: at(11) });
+    expect(failed.notifications.filter((n) => n.kind === 'tier-change').map((n) => n.outcome)).toEqual([
+      'failed',
+    ]);
+    h.notifier.failing = false;
+    simulator().setTierCap(h.apiKey, 1_000_000);
+    // The next scheduled run, after the failed run's lease ran out.
+    const later = await h.run({ now: at(12), wallClock: () => new Date(Date.now() + 10 * 60_000) });
+    const tierChanges = later.notifications.filter((n) => n.kind === 'tier-change');
+    expect(tierChanges.map((n) => [n.outcome, n.severity, n.redelivery])).toEqual([
+      ['sent', 'info', true],
+      ['sent', 'warning', false],
+    ]);
+  });
+
+  it('a change back to the old tier is announced too', async () => {
+    const h = await harness();
+    await h.run();
+    simulator().setTierCap(h.apiKey, 2_000_000);
+    const raised = await h.run({ now: at(11) });
+    simulator().setTierCap(h.apiKey, 1_000_000);
+    const back = await h.run({ now: at(12) });
+    const tierChanges = (r: OrgCycleResult) =>
+      r.notifications.filter((n) => n.kind === 'tier-change').map((n) => [n.outcome, n.severity]);
+    expect(tierChanges(raised)).toEqual([['sent', 'info']]);
+    expect(tierChanges(back)).toEqual([['sent', 'warning']]);
+    // The next run finds the alert in the ledger: the old tier is the announced one again, nothing is repeated.
+    const settled = await h.run({ now: at(13) });
+    expect(tierChanges(settled)).toEqual([]);
+    const status = await h.store.getStatus('acme');
+    expect(status?.announcedTier?.maxMonthlyCreditSpend).toBe(1_000_000);
+    expect(status?.tierChangePending).toBeUndefined();
   });
 
   it('balance: fires once, stays quiet while low, re-arms after recovery and fires again', async () => {

@@ -2,7 +2,8 @@
  * DynamoStore against real dynalite through the real SDK clients, plus two mocked-client cases for responses
  * dynalite never gives (unprocessed batch items, the old item returned with a failed condition).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -137,6 +138,32 @@ describe('item round trips', () => {
     expect(await store.getSnapshots(ORG, '2026-11-22', '2026-11-22')).toStrictEqual([snap]);
     expect(await store.getLatestSnapshot(ORG, '2026-11-22')).toStrictEqual(snap);
     expect(await store.getStatus(ORG)).toStrictEqual(status);
+  });
+
+  it('stores the announced tier and a pending tier change, model names as data', async () => {
+    const tier = (cap: number) => ({
+      date: '2026-11-21',
+      maxMonthlyCreditSpend: cap,
+      models: {
+        'veo3.1': { maxConcurrentGenerations: 2, maxDailyGenerations: null },
+        constructor: { maxConcurrentGenerations: 1, maxDailyGenerations: 5 },
+      },
+    });
+    const status: OrgStatus = {
+      orgId: ORG,
+      state: 'ok',
+      reasons: [],
+      updatedAt: NOW.toISOString(),
+      lastSuccessAt: NOW.toISOString(),
+      announcedTier: tier(200_000),
+      tierChangePending: { key: 'tier-change#tier#2026-11-21#abc', tier: tier(2_000_000) },
+    };
+
+    await store.saveCycle({ orgId: ORG, usage: [], status });
+    const read = await store.getStatus(ORG);
+
+    expect(read).toEqual(status);
+    expect(Object.getPrototypeOf(read?.announcedTier?.models)).toBeNull();
   });
 
   it('leaves optional status fields absent and reads an unknown organization as undefined', async () => {
@@ -415,6 +442,15 @@ describe('alert ledger', () => {
     });
   }
 
+  it("reads one item's state: absent, pending, sent", async () => {
+    const key = 'tier-change#tier#2026-11-21#abc';
+    expect(await store.getAlertState(ORG, key)).toBeUndefined();
+    await claim(key, NOW);
+    expect(await store.getAlertState(ORG, key)).toBe('pending');
+    await store.markAlertSent({ orgId: ORG, key, messageId: 'm-1', sentAt: NOW });
+    expect(await store.getAlertState(ORG, key)).toBe('sent');
+  });
+
   it('claims an absent item, refuses a live lease, reclaims an expired one and reports sent', async () => {
     // Absent → claimed, stored pending with lease and message
     expect(await claim(KEY, NOW)).toBe('claimed');
@@ -595,6 +631,68 @@ describe('embedded store', () => {
       expect(raw.Items?.map((i) => i.sk)).toEqual(['SNAPSHOT#2026-11-22', 'USAGE#2026-11-21']);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('embedded store lock', () => {
+  it('takes over a lock left by a killed process (an old lock directory), whatever PID it had', async () => {
+    // Prepare: a lock directory as proper-lockfile leaves it when its holder is killed, last refreshed a minute ago.
+    const dataDir = await mkdtemp(join(tmpdir(), 'budget-guard-stale-'));
+    try {
+      await mkdir(`${dataDir}.lock`, { recursive: true });
+      const old = new Date(Date.now() - 60_000);
+      await utimes(`${dataDir}.lock`, old, old);
+
+      // Act
+      const store = await startEmbeddedDynamo({ dataDir });
+      const client = createDocumentClient(localClientConfig(store.endpoint));
+      await ensureTable(client, 'budget-guard');
+      await new DynamoStore({ client, tableName: 'budget-guard' }).saveCycle({
+        orgId: ORG,
+        usage: [usageDay('2026-11-21', { a: 1 })],
+      });
+      client.destroy();
+      await store.close();
+
+      // Assess: the lock was released on close.
+      await expect(stat(`${dataDir}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.lock`, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a store whose lock another live process holds, saying so', async () => {
+    // Prepare: another process takes the lock with the same library and keeps it refreshed.
+    const dataDir = await mkdtemp(join(tmpdir(), 'budget-guard-live-'));
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('proper-lockfile').lock(${JSON.stringify(dataDir)}, { lockfilePath: ${JSON.stringify(`${dataDir}.lock`)}, realpath: false, stale: 10000, update: 5000 }).then(() => console.log('locked'));
+         setInterval(() => {}, 1000);`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.setEncoding('utf8').on('data', (text: string) => {
+          if (text.includes('locked')) resolve();
+        });
+        holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+      });
+
+      // Act
+      const attempt = startEmbeddedDynamo({ dataDir });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(EmbeddedDynamoError);
+      await expect(attempt).rejects.toThrow(/in use by another budget-guard process/);
+    } finally {
+      holder.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.lock`, { recursive: true, force: true });
     }
   });
 });

@@ -160,6 +160,30 @@ describe('backfill', () => {
     expect(await store.getUsage(ORG, '2020-01-01', TODAY)).toStrictEqual([]);
   });
 
+  it('refuses an empty or partial answer where stored days have spend (the trust rule), writing nothing', async () => {
+    const usage = {
+      [addDays(TODAY, -2)]: { gen4: 40 },
+      [addDays(TODAY, -1)]: { gen4: 60 },
+      [TODAY]: { gen4: 5 },
+    };
+    const { apiKey, env, store } = await awsSetup(usage);
+    expect(await runBackfill({ demo: false, now: NOW, days: 7 }, capture(env).io)).toBe(0);
+    const before = await store.getUsage(ORG, '2020-01-01', TODAY);
+
+    for (const results of [[], [{ date: TODAY, usedCredits: [{ model: 'gen4', amount: 5 }] }]]) {
+      simulator().setFault({ kind: 'body', apiKey, endpoint: 'usage', body: { results } });
+      const run = capture(env);
+      try {
+        expect(await runBackfill({ demo: false, now: NOW, days: 7 }, run.io)).toBe(1);
+      } finally {
+        simulator().setFault(undefined);
+      }
+      expect(run.stderr()).toContain("Runway's usage answer contradicts the stored history");
+      expect(run.stderr()).toContain(addDays(TODAY, -1));
+      expect(await store.getUsage(ORG, '2020-01-01', TODAY)).toStrictEqual(before);
+    }
+  });
+
   it('refuses --days outside 1-90 and an unknown organization', async () => {
     const { env } = await awsSetup();
     for (const days of [0, 91, 1.5]) {

@@ -218,7 +218,7 @@ describe('fetchUsage', () => {
     expect(simulator.requests(apiKey)).toEqual({ organization: 0, usage: 1 });
   });
 
-  it('adds up a model listed twice in a day and a date listed twice; ignores unknown fields', async () => {
+  it('adds up a model listed twice in a day; ignores unknown fields', async () => {
     const apiKey = addOrganization();
     simulator.setFault({
       kind: 'body',
@@ -234,16 +234,11 @@ describe('fetchUsage', () => {
             usedCredits: [
               { model: 'gen4.5', amount: 100, unit: 'credits' },
               { model: 'gen4.5', amount: 50 },
-            ],
-          },
-          { date: '2026-09-01', usedCredits: [{ model: 'veo3.1', amount: 10 }] },
-          {
-            date: '2026-09-02',
-            usedCredits: [
               { model: 'veo3.1', amount: 7 },
               { model: 'gen4.5', amount: -20 },
             ],
           },
+          { date: '2026-09-01', usedCredits: [{ model: 'veo3.1', amount: 10 }] },
         ],
       },
     });
@@ -253,6 +248,59 @@ describe('fetchUsage', () => {
     expect(report.days).toEqual([
       { date: '2026-09-01', credits: { 'veo3.1': 10 }, totalCredits: 10 },
       { date: '2026-09-02', credits: { 'gen4.5': 130, 'veo3.1': 7 }, totalCredits: 137 },
+    ]);
+  });
+
+  it('rejects a date listed twice instead of adding it up (it would double the day)', async () => {
+    const apiKey = addOrganization();
+    const entry = { date: '2026-09-02', usedCredits: [{ model: 'gen4.5', amount: 100 }] };
+    simulator.setFault({ kind: 'body', apiKey, endpoint: 'usage', body: { results: [entry, entry] } });
+
+    const error = await clientFor(apiKey)
+      .fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RunwayInvalidResponseError);
+    expect((error as RunwayInvalidResponseError).problems).toEqual([
+      '$.results[1].date: 2026-09-02 is listed more than once (first at results[0]); each day must be listed once',
+    ]);
+  });
+
+  it('rejects numbers beyond Number.MAX_SAFE_INTEGER, naming each', async () => {
+    const apiKey = addOrganization();
+    simulator.setFault({
+      kind: 'body',
+      apiKey,
+      endpoint: 'usage',
+      body: { results: [{ date: '2026-09-02', usedCredits: [{ model: 'gen4.5', amount: 2 ** 53 + 2 }] }] },
+    });
+    const client = clientFor(apiKey);
+
+    const usage = await client
+      .fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' })
+      .catch((e: unknown) => e);
+    simulator.setFault({
+      kind: 'body',
+      apiKey,
+      endpoint: 'organization',
+      body: {
+        creditBalance: -(2 ** 60),
+        tier: {
+          maxMonthlyCreditSpend: 1e300,
+          models: { 'gen4.5': { maxConcurrentGenerations: 2 ** 53, maxDailyGenerations: 1 } },
+        },
+        usage: { models: {} },
+      },
+    });
+    const organization = await client.fetchOrganization().catch((e: unknown) => e);
+
+    expect((usage as RunwayInvalidResponseError).problems).toEqual([
+      '$.results[0].usedCredits[0].amount: must be within ±9007199254740991 (Number.MAX_SAFE_INTEGER)',
+    ]);
+    expect((organization as RunwayInvalidResponseError).problems).toEqual([
+      '$.creditBalance: must be within ±9007199254740991 (Number.MAX_SAFE_INTEGER)',
+      '$.tier.maxMonthlyCreditSpend: must be within ±9007199254740991 (Number.MAX_SAFE_INTEGER)',
+      '$.tier.models["gen4.5"].maxConcurrentGenerations: must be within ±9007199254740991 (Number.MAX_SAFE_INTEGER)',
     ]);
   });
 

@@ -2,7 +2,9 @@
  * Randomized simulation: 60 simulated days of random usage (per model, refunds included), restatements of past
  * days, tier changes, top-ups and several guard cycles a day at random hours, each cycle with a random fault
  * (Runway 500/429/dropped connection, DynamoDB reads or writes failing, the ledger's "sent" write failing, SNS
- * throttling, a crash after the ledger claim). Everything is real over HTTP: the Runway SDK against the
+ * throttling, a crash after the ledger claim), a suspicious Runway answer (an empty usage list, a partial one
+ * that leaves out a stored day with spend, a date listed twice) or a clock that jumped backwards (a run dated
+ * before the last stored one). Everything is real over HTTP: the Runway SDK against the
  * simulator, DynamoStore against dynalite (through a fault proxy).
  *
  * Next to the faulty world runs a fault-free reference guard on its own table, in lockstep over the same Runway
@@ -13,8 +15,11 @@
  * 2. Nothing doubled: every key was published at most once, except a key whose "sent" mark failed after SNS
  *    accepted it, which the design re-sends (at least once) and which is counted apart.
  * 3. A failed cycle leaves the status, the latest snapshot and the stored usage as they were; a cycle that
- *    saved sets `lastSuccessAt` to its time.
- * 4. The stored usage equals what the simulator serves for every day of the last cycle's window.
+ *    saved sets `lastSuccessAt` to its time. A suspicious answer fails the cycle and raises one `guard-error`
+ *    (reason `runway-data`, once a day), the only alert that differs from the reference. A cycle whose clock is
+ *    earlier than the stored state is read-only: it succeeds, and writes and publishes nothing.
+ * 4. The stored usage equals what the simulator serves (what Runway last said credibly) for every day of the
+ *    last cycle's window.
  *
  * Counts: `RELIABILITY_SIM_RUNS` property runs (default 1 under `npm test`, more under `npm run reliability`).
  * The seed is logged, and fast-check prints seed and path on failure: replay with `RELIABILITY_SIM_SEED`.
@@ -58,8 +63,15 @@ const FAULTS = [
   'mark-sent',
   'sns-throttle',
   'crash-after-claim',
+  'runway-empty',
+  'runway-partial',
+  'runway-duplicate',
+  'clock-back',
 ] as const;
 type Fault = (typeof FAULTS)[number] | 'none';
+
+/** Answers the trust rule or the validation must refuse. */
+const SUSPICIOUS: ReadonlySet<Fault> = new Set(['runway-empty', 'runway-partial', 'runway-duplicate']);
 
 interface DayPlan {
   /** Net credits of the full day per model (gen4.5 may be negative: refunds larger than charges). */
@@ -67,8 +79,8 @@ interface DayPlan {
   /** Multiplies one model's spend on this day (an anomaly), when `spike` is 0. */
   readonly spike: number;
   readonly generations: readonly [number, number];
-  /** Hours (UTC) of the day's cycles, with the fault of each. */
-  readonly runs: readonly { hour: number; fault: Fault }[];
+  /** Hours (UTC) of the day's cycles, with the fault of each (and how far back a `clock-back` run is dated). */
+  readonly runs: readonly { hour: number; fault: Fault; backHours: number }[];
   readonly restatements: readonly { daysAgo: number; model: number; amount: number }[];
   readonly topUp: boolean;
   readonly tierCap: number | undefined;
@@ -88,11 +100,18 @@ const dayArb: fc.Arbitrary<DayPlan> = fc.record({
   spike: fc.integer({ min: 0, max: 14 }),
   generations: fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 })),
   runs: fc
-    .uniqueArray(fc.record({ hour: fc.integer({ min: 0, max: 23 }), fault: faultArb }), {
-      minLength: 1,
-      maxLength: 4,
-      selector: (r) => r.hour,
-    })
+    .uniqueArray(
+      fc.record({
+        hour: fc.integer({ min: 0, max: 23 }),
+        fault: faultArb,
+        backHours: fc.integer({ min: 1, max: 50 }),
+      }),
+      {
+        minLength: 1,
+        maxLength: 4,
+        selector: (r) => r.hour,
+      },
+    )
     .map((runs) => [...runs].sort((a, b) => a.hour - b.hour)),
   restatements: fc.array(
     fc.record({
@@ -123,6 +142,14 @@ const totals = {
   duplicated: 0,
   resent: 0,
   slowest: 0,
+  /** Cycles that got a suspicious answer, and the guard-error alerts they were expected to raise (one a day). */
+  suspicious: 0,
+  refusedAlertsExpected: 0,
+  refusedAlertsDelivered: 0,
+  /** Cycles dated before the stored state, and what they wrote or published (must be nothing). */
+  clockBack: 0,
+  clockBackWrites: 0,
+  clockBackPublished: 0,
 };
 
 beforeAll(async () => {
@@ -202,18 +229,30 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
       orgTimeoutMs: 3_000,
     });
 
-  const runBoth = async (date: string, hour: number, fault: Fault, minute?: number) => {
-    const now = stamp(date, hour, minute);
+  const refusedKeys = new Set<string>();
+  const runBoth = async (date: string, hour: number, planned: Fault, minute?: number, backHours = 1) => {
     lastWindow = cycleWindow(date);
-    const before =
-      fault === 'none'
-        ? undefined
-        : await Promise.all([
-            faulty.store.getStatus(ORG_ID),
-            faulty.store.getLatestSnapshot(ORG_ID, date),
-            faulty.store.getUsage(ORG_ID, lastWindow.startDate, date),
-          ]);
-    injectFault(fault, apiKey, faulty, markFailedKeys);
+    const state = () =>
+      Promise.all([
+        faulty.store.getStatus(ORG_ID),
+        faulty.store.getLatestSnapshot(ORG_ID, date),
+        faulty.store.getUsage(ORG_ID, lastWindow.startDate, date),
+      ]);
+    const before = planned === 'none' ? undefined : await state();
+    const fault = applicable(planned, before);
+    const now =
+      fault === 'clock-back' && before?.[0]
+        ? new Date(Date.parse(before[0].lastSuccessAt) - backHours * 3_600_000)
+        : stamp(date, hour, minute);
+    const publishedBefore = faulty.notifier.messages.length;
+    if (fault === 'runway-empty' || fault === 'runway-partial' || fault === 'runway-duplicate') {
+      simulator.setFault({
+        kind: 'body',
+        apiKey,
+        endpoint: 'usage',
+        body: { results: suspiciousResults(fault, apiKey, lastWindow.startDate, date, before?.[2] ?? []) },
+      });
+    } else injectFault(fault, apiKey, faulty, markFailedKeys);
     const startedAt = performance.now();
     const result = await cycle(faulty, now, silentLogger);
     totals.slowest = Math.max(totals.slowest, Math.round(performance.now() - startedAt));
@@ -224,13 +263,41 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
     // Invariant 3: a cycle that saved sets lastSuccessAt to its time (and its snapshot); any other cycle leaves
     // the status, the latest snapshot and the usage as they were. A cycle may save and still fail (a publish or
     // the ledger failed): its data was valid, and the alerts stay pending.
-    const after = await Promise.all([
-      faulty.store.getStatus(ORG_ID),
-      faulty.store.getLatestSnapshot(ORG_ID, date),
-      faulty.store.getUsage(ORG_ID, lastWindow.startDate, date),
-    ]);
+    const after = await state();
     const saved = after[0]?.lastSuccessAt === now.toISOString() && after[1]?.fetchedAt === now.toISOString();
     if (result.status) expect(saved, `cycle at ${now.toISOString()} reported its status saved`).toBe(true);
+    if (fault === 'clock-back') {
+      // A clock earlier than the stored state: read-only, ok, nothing written, nothing published.
+      totals.clockBack += 1;
+      const wrote = JSON.stringify(after) !== JSON.stringify(before);
+      const published = faulty.notifier.messages.length - publishedBefore;
+      if (wrote) totals.clockBackWrites += 1;
+      totals.clockBackPublished += published;
+      expect(result.ok, `back-dated cycle at ${now.toISOString()}: ${result.error?.message}`).toBe(true);
+      expect(
+        result.readOnly?.reason,
+        `back-dated cycle at ${now.toISOString()} said it was read-only`,
+      ).toMatch(/earlier than/);
+      expect({ wrote, published }, `back-dated cycle at ${now.toISOString()}`).toEqual({
+        wrote: false,
+        published: 0,
+      });
+      return;
+    }
+    if (SUSPICIOUS.has(fault)) {
+      // Refused: the run fails, nothing is stored, and one guard-error (runway-data) a day says why.
+      totals.suspicious += 1;
+      expect(result.ok, `suspicious answer (${fault}) at ${now.toISOString()} was refused`).toBe(false);
+      expect(result.error?.name).toMatch(/^Runway(UntrustedAnswer|InvalidResponse)Error$/);
+      const key = `guard-error#runway-data#${date}#critical`;
+      const raised = result.notifications.find((n) => n.key === key);
+      expect(raised?.outcome, `${fault} at ${now.toISOString()} raised ${key}`).toMatch(/^(sent|duplicate)$/);
+      if (!refusedKeys.has(key)) {
+        refusedKeys.add(key);
+        totals.refusedAlertsExpected += 1;
+        if (raised?.outcome === 'sent') totals.refusedAlertsDelivered += 1;
+      }
+    }
     if (!saved) {
       expect(
         result.ok,
@@ -272,13 +339,18 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
     for (const r of day.restatements) {
       if (r.daysAgo > i) continue;
       const past = addDays(date, -r.daysAgo);
-      const old = simulator.getOrganization(apiKey)?.usage[past]?.[MODELS[r.model] as string] ?? 0;
+      const pastUsage = simulator.getOrganization(apiKey)?.usage[past] ?? {};
+      const old = pastUsage[MODELS[r.model] as string] ?? 0;
+      // Runway restates a day it still lists; a whole day with spend vanishing is what the trust rule refuses
+      // (an empty or partial answer), so the world's restatements never erase a day.
+      const othersSpent = Object.entries(pastUsage).some(([m, v]) => m !== MODELS[r.model] && v !== 0);
+      if (r.amount === 0 && !othersSpent) continue;
       simulator.restateUsage(apiKey, past, MODELS[r.model] as string, r.amount);
       cumulative += r.amount - old;
     }
     if (day.topUp) balanceBase += 40_000;
     if (day.tierCap !== undefined) simulator.setTierCap(apiKey, day.tierCap);
-    for (const { hour, fault } of day.runs) {
+    for (const { hour, fault, backHours } of day.runs) {
       const fraction = (hour + 1) / 24;
       const today = served(day, fraction);
       today.forEach((amount, m) => {
@@ -288,7 +360,7 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
       simulator.setDailyGenerations(apiKey, 'gen4.5', Math.round(day.generations[1] * fraction));
       const spentToday = today.reduce((a, b) => a + b, 0);
       simulator.setCreditBalance(apiKey, Math.max(0, balanceBase - cumulative - spentToday));
-      await runBoth(date, hour, fault);
+      await runBoth(date, hour, fault, undefined, backHours);
     }
   }
   // A final healthy cycle well after the last one, on the same day, so the leases of failed cycles
@@ -305,10 +377,11 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
   const pending = [...faultyLedger.values()].filter((e) => e.state !== 'sent').map((e) => e.key);
   expect(pending, 'nothing stays pending after a healthy cycle').toEqual([]);
   const expected = new Set([...referenceLedger.values()].filter((e) => e.state === 'sent').map((e) => e.key));
-  // guard-error alerts exist only where faults made Runway's data invalid; none of these faults do.
+  // guard-error alerts exist only where faults made Runway's answer untrusted (counted apart below).
   const delivered = new Set([...faultyLedger.values()].filter((e) => e.state === 'sent').map((e) => e.key));
   const lost = [...expected].filter((k) => !delivered.has(k));
-  const extra = [...delivered].filter((k) => !expected.has(k));
+  // A refused answer's guard-error is the one alert the reference (which never saw the answer) cannot have.
+  const extra = [...delivered].filter((k) => !expected.has(k) && !refusedKeys.has(k));
   const duplicates = faulty.notifier.duplicates().filter((k) => !markFailedKeys.has(k));
   const resent = faulty.notifier.duplicates().filter((k) => markFailedKeys.has(k));
   for (const [key, entry] of faultyLedger) {
@@ -323,7 +396,11 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
   totals.lost += lost.length;
   totals.duplicated += duplicates.length;
   totals.resent += resent.length;
-  expect({ lost, extra, duplicates }).toEqual({ lost: [], extra: [], duplicates: [] });
+  expect({ lost, extra, duplicates }, JSON.stringify({ lost, extra, duplicates })).toEqual({
+    lost: [],
+    extra: [],
+    duplicates: [],
+  });
 
   // Invariant 4: history equals what Runway last reported over the last window.
   const org = simulator.getOrganization(apiKey);
@@ -338,6 +415,55 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
   faulty.destroy();
   reference.destroy();
   simulator.removeOrganization(apiKey);
+}
+
+/**
+ * The fault a run can really get. A suspicious answer contradicts history only when stored days have spend (for a
+ * new organization an empty list is the truth), and a clock can only be earlier than a stored run once one is
+ * stored: otherwise the run is a healthy one.
+ */
+function applicable(
+  fault: Fault,
+  before: readonly [unknown, unknown, readonly UsageDay[]] | undefined,
+): Fault {
+  if (!before?.[0]) return SUSPICIOUS.has(fault) || fault === 'clock-back' ? 'none' : fault;
+  if (SUSPICIOUS.has(fault) && !before[2].some((d) => Object.values(d.credits).some((c) => c !== 0)))
+    return 'none';
+  return fault;
+}
+
+/**
+ * Runway's usage list for `[from, to]` as the simulator holds it, made suspicious: empty; partial (the newest
+ * stored day with spend left out); or with its newest day listed twice.
+ */
+function suspiciousResults(
+  fault: Fault,
+  apiKey: string,
+  from: string,
+  to: string,
+  stored: readonly UsageDay[],
+): { date: string; usedCredits: { model: string; amount: number }[] }[] {
+  if (fault === 'runway-empty') return [];
+  const usage = simulator.getOrganization(apiKey)?.usage ?? {};
+  const results = dateRange(from, to)
+    .map((date) => ({
+      date,
+      usedCredits: Object.entries(usage[date] ?? {})
+        .filter(([, amount]) => amount !== 0)
+        .map(([model, amount]) => ({ model, amount })),
+    }))
+    .filter((r) => r.usedCredits.length > 0);
+  if (fault === 'runway-partial') {
+    const dropped = stored.filter((d) => Object.values(d.credits).some((c) => c !== 0)).at(-1)?.date;
+    return results.filter((r) => r.date !== dropped);
+  }
+  const last = results.at(-1);
+  return last
+    ? [...results, last]
+    : [
+        { date: to, usedCredits: [] },
+        { date: to, usedCredits: [] },
+      ];
 }
 
 function injectFault(fault: Fault, apiKey: string, world: World, markFailed: Set<string>): void {
@@ -376,6 +502,10 @@ function injectFault(fault: Fault, apiKey: string, world: World, markFailed: Set
     case 'crash-after-claim':
       world.notifier.failNext(1, 'crash');
       return;
+    case 'runway-empty':
+    case 'runway-partial':
+    case 'runway-duplicate':
+    case 'clock-back':
     case 'none':
       return;
   }
@@ -414,7 +544,34 @@ test(`${PROPERTY_RUNS} seeded runs of ${DAYS} simulated days with random faults 
     secretBytesLeaked: 0,
     slowestCycleMs: totals.slowest,
   });
+  recordScenario({
+    suite: 'simulation',
+    scenario: `of which suspicious Runway answers (empty, partial, a date twice): ${totals.suspicious} refused, history kept`,
+    subset: true,
+    runs: totals.suspicious,
+    faultsInjected: totals.suspicious,
+    alertsExpected: totals.refusedAlertsExpected,
+    delivered: totals.refusedAlertsDelivered,
+    lost: totals.refusedAlertsExpected - totals.refusedAlertsDelivered,
+    duplicated: 0,
+    secretBytesLeaked: 0,
+    slowestCycleMs: totals.slowest,
+  });
+  recordScenario({
+    suite: 'simulation',
+    scenario: `of which clocks jumped back (1-50 h): ${totals.clockBack} read-only, ${totals.clockBackWrites} wrote, ${totals.clockBackPublished} published`,
+    subset: true,
+    runs: totals.clockBack,
+    faultsInjected: totals.clockBack,
+    alertsExpected: 0,
+    delivered: totals.clockBackPublished,
+    lost: 0,
+    duplicated: totals.clockBackPublished,
+    secretBytesLeaked: 0,
+    slowestCycleMs: totals.slowest,
+  });
   console.log(
-    `simulation: ${totals.runs} cycles, ${totals.faults} faults, ${totals.expected} alerts expected, ${totals.delivered} delivered, ${totals.resent} re-sent after a failed "sent" mark`,
+    `simulation: ${totals.suspicious} suspicious answers refused, ${totals.clockBack} back-dated cycles read-only; ` +
+      `${totals.runs} cycles, ${totals.faults} faults, ${totals.expected} alerts expected, ${totals.delivered} delivered, ${totals.resent} re-sent after a failed "sent" mark`,
   );
 }, 600_000);

@@ -602,7 +602,8 @@ describe('tier-change', () => {
     );
     expect(finding?.severity).toBe(severity);
     expect(finding?.changes).toEqual(changes);
-    expect(finding).toMatchObject({ rule: 'tier', period: '2026-11-20', previousDate: '2026-11-19' });
+    // The period is the compared tier's day: the same change found again on a later day is the same ledger item.
+    expect(finding).toMatchObject({ rule: 'tier', period: '2026-11-19', previousDate: '2026-11-19' });
   });
 
   it('nothing without a previous snapshot, nothing when unchanged', () => {

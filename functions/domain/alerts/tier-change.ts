@@ -1,8 +1,8 @@
 /**
- * `tier-change`: the tier cap or a model's limits differ from the previous stored snapshot. Once per distinct
- * change (the level is a fingerprint of the changes); info when every change gives more room, else warning.
+ * `tier-change`: the tier cap or a model's limits differ from the tier last announced (`input.previous`, built by
+ * the cycle from the status's announced tier). Once per distinct change (the level is a fingerprint of the
+ * changes); info when every change gives more room, else warning.
  */
-import { utcDate } from '../dates.ts';
 import { formatDate, formatLimit, formatUsd } from '../format.ts';
 import { formatTable } from '../text-layout.ts';
 import type { ModelState } from '../types.ts';
@@ -179,7 +179,9 @@ export const tierChangeAlert = defineAlert<TierChangeFinding>({
       {
         kind: 'tier-change',
         rule: 'tier',
-        period: utcDate(input.now),
+        // The day of the tier compared with, not today: a change not yet announced keeps that baseline, so a
+        // run on a later day that finds the same change finds the same ledger item instead of a second one.
+        period: prev.date,
         level: changesFingerprint(changes),
         severity: changes.every((c) => c.better) ? 'info' : 'warning',
         covers: [],
