@@ -35,7 +35,7 @@ import {
   type StatusReport,
   type SubscriptionsReport,
 } from './status-report.ts';
-import { type Env, loadConfig, openStore, UsageError } from './wiring.ts';
+import { type Env, loadConfig, localPaths, openStore, UsageError } from './wiring.ts';
 
 export interface StatusOptions {
   readonly configPath?: string | undefined;
@@ -91,7 +91,7 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
     store: store.description,
     notifier: env.TOPIC_ARN
       ? `SNS topic ${env.TOPIC_ARN}`
-      : `local outbox ${LOCAL_STATE_DIR}/outbox.jsonl (TOPIC_ARN is not set)`,
+      : `local outbox ${localPaths(io.cwd, { demo }).shown}/outbox.jsonl (${demo ? 'demo mode never publishes' : 'TOPIC_ARN is not set'})`,
     schedule,
     organizations,
     subscriptions,

@@ -47,7 +47,7 @@ describe('status after the demo check', () => {
   it('is all good 15 minutes after a check, stale 3 hours after, and never writes', async () => {
     const check = await runCli(['check', '--now', CHECKED_AT], { cwd: work.dir });
     expect(check.code, check.stderr).toBe(0);
-    const outbox = join(work.dir, '.budget-guard', 'outbox.jsonl');
+    const outbox = join(work.dir, '.budget-guard', 'demo', 'outbox.jsonl');
     const sent = await readFile(outbox, 'utf8');
 
     const fresh = await status(minutesAfter(15));
@@ -56,7 +56,7 @@ describe('status after the demo check', () => {
     for (const line of [
       'Runway Budget Guard status — 2026-11-25 09:45 UTC',
       '  Config         the built-in demo config',
-      '  History        local store .budget-guard/dynamo',
+      '  History        demo store .budget-guard/demo/dynamo (simulated data only)',
       '  Schedule       rate(1 hour); a last success older than 2 hours is stale',
       'Studio production (studio)',
       '  Last success   2026-11-25 09:30 UTC, 15 min ago',
