@@ -15,7 +15,7 @@
  * its first cycle therefore fetches the 90 days once more, finds them equal and writes none of them.
  */
 import type { Config } from '../config.ts';
-import { changedDays } from '../domain/cycle-state.ts';
+import { boundUsageDay, changedDays } from '../domain/cycle-state.ts';
 import { addDays, daysBetween, utcDate } from '../domain/dates.ts';
 import { indexUsage, roundCredits } from '../domain/figures.ts';
 import { formatNumber, formatUsd } from '../domain/format.ts';
@@ -101,7 +101,7 @@ export async function backfillOrganization(
     Promise.all(windows.map((w) => runway.fetchUsage(w))),
     store.getUsage(orgId, from, today),
   ]);
-  const fetchedDays: UsageDay[] = reports.flatMap((r) => r.days);
+  const fetchedDays: UsageDay[] = reports.flatMap((r) => r.days).map(boundUsageDay);
 
   // Step 2: only what changed.
   const changed = changedDays(indexUsage(fetchedDays), indexUsage(stored), from, today);

@@ -2,8 +2,10 @@
  * Spend figures derived from the usage history: month to date, last 30 days, burn rate, forecast.
  * Pure functions; a missing day counts as zero spend.
  */
+
 import type { BudgetConfig } from '../config.ts';
 import { addDays, dateRange, daysBetween, daysInMonth, endOfMonth, startOfMonth } from './dates.ts';
+import { ownValue } from './records.ts';
 import type { UsageDay } from './types.ts';
 
 /** Usage by date, for quick lookups. */
@@ -17,7 +19,7 @@ export function indexUsage(days: readonly UsageDay[]): UsageIndex {
 export function spendOn(index: UsageIndex, date: string, model?: string): number {
   const day = index.get(date);
   if (!day) return 0;
-  return model === undefined ? day.totalCredits : (day.credits[model] ?? 0);
+  return model === undefined ? day.totalCredits : (ownValue(day.credits, model) ?? 0);
 }
 
 /** Net credits over `[from, to]` inclusive. */

@@ -8,9 +8,11 @@
  *    Days with no stored usage count as zero, as Runway omits days with no usage.
  * 3. `renderHistoryTable`, `renderHistoryCsv`, `renderHistoryJson` print it with a TOTAL row (JSON: `totals`).
  */
+
 import { dateRange, daysBetween, isIsoDate } from './dates.ts';
 import { roundCredits } from './figures.ts';
 import { formatNumber, formatUsd } from './format.ts';
+import { emptyRecord, ownValue, recordFrom } from './records.ts';
 import { formatTable } from './text-layout.ts';
 import type { Snapshot, UsageDay } from './types.ts';
 
@@ -117,9 +119,9 @@ export function buildHistory(input: {
   let creditsTotal = 0;
   const rows = dateRange(from, to).map((date): HistoryRow => {
     const day = usageByDate.get(date);
-    const models: Record<string, number> = {};
+    const models = emptyRecord<number>();
     for (const column of columns) {
-      const amount = day && Object.hasOwn(day.credits, column) ? (day.credits[column] ?? 0) : 0;
+      const amount = day && Object.hasOwn(day.credits, column) ? (ownValue(day.credits, column) ?? 0) : 0;
       models[column] = amount;
       modelTotals.set(column, (modelTotals.get(column) ?? 0) + amount);
     }
@@ -148,7 +150,7 @@ export function buildHistory(input: {
     totals: {
       credits,
       usd: toUsd(credits, usdPerCredit),
-      models: Object.fromEntries([...modelTotals].map(([c, total]) => [c, roundCredits(total)])),
+      models: recordFrom([...modelTotals].map(([c, total]) => [c, roundCredits(total)] as const)),
       days: rows.length,
       daysWithUsage: usageByDate.size,
       daysWithSnapshot: snapshotByDate.size,

@@ -19,7 +19,13 @@ import { METRIC } from '../contract.ts';
 import type { MessageContext } from '../domain/alerts/alert.ts';
 import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
 import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
-import { buildSnapshot, buildStatus, changedDays, cycleWindow } from '../domain/cycle-state.ts';
+import {
+  boundUsageDay,
+  buildSnapshot,
+  buildStatus,
+  changedDays,
+  cycleWindow,
+} from '../domain/cycle-state.ts';
 import { addDays, utcDate } from '../domain/dates.ts';
 import { RunwayAuthError, RunwayInvalidResponseError } from '../domain/errors.ts';
 import { indexUsage, roundCredits, type UsageIndex } from '../domain/figures.ts';
@@ -202,7 +208,7 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   if (!saved.ok) return fail(run, saved.reason, [], 'saving the snapshot failed');
 
   // Step 6: deliver.
-  const delivered = await settle(deliver(run.org.id, evaluated.alerts, stored.pending, deliveryDeps(run)));
+  const delivered = await settle(deliverAndReport(run, evaluated.alerts, stored.pending));
   if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
 
   return finish(run, {
@@ -296,7 +302,7 @@ async function reportReadFailure(run: Run, reason: unknown, stored: StoredState)
         },
       ]
     : [];
-  const delivered = await settle(deliver(run.org.id, alerts, stored.pending, deliveryDeps(run)));
+  const delivered = await settle(deliverAndReport(run, alerts, stored.pending));
   if (!delivered.ok) {
     run.log.error('delivering notifications failed', {
       orgId: run.org.id,
@@ -304,6 +310,40 @@ async function reportReadFailure(run: Run, reason: unknown, stored: StoredState)
     });
   }
   return fail(run, reason, delivered.ok ? delivered.value : [], 'reading Runway failed');
+}
+
+/**
+ * Delivers, then reports once, as a `guard-error`, each alert this run gave up on (`undeliverable`). A report
+ * that is itself undeliverable is not reported again.
+ */
+async function deliverAndReport(
+  run: Run,
+  alerts: readonly Alert[],
+  pending: readonly PendingAlert[],
+): Promise<NotificationResult[]> {
+  const results = await deliver(run.org.id, alerts, pending, deliveryDeps(run));
+  const reports: Alert[] = results
+    .filter((n) => n.gaveUp && !(n.kind === 'guard-error' && n.message.attributes.rule === 'undeliverable'))
+    .map((n) => {
+      const info: GuardErrorInfo = {
+        reason: 'undeliverable',
+        detail: `SNS answered: ${n.error ?? 'rejected'}`,
+        keySource: run.target.keySource,
+        undelivered: { key: n.key, subject: n.subject, attempts: n.attempts ?? 0 },
+      };
+      const message = renderGuardError(info, run.ctx, run.today);
+      return {
+        kind: 'guard-error',
+        rule: message.json.rule as string,
+        period: message.json.period as string,
+        level: 'critical',
+        severity: 'critical',
+        covers: [],
+        message,
+      };
+    });
+  if (reports.length === 0) return results;
+  return [...results, ...(await deliver(run.org.id, reports, [], deliveryDeps(run)))];
 }
 
 function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | undefined {
@@ -325,7 +365,7 @@ async function mergeUsage(run: Run, runway: RunwayData, stored: StoredState): Pr
     const older = await run.deps.store.getUsage(run.org.id, rangeStart, addDays(run.window.startDate, -1));
     storedDays = [...older, ...storedDays];
   }
-  const fetched = indexUsage(runway.reports.flatMap((r) => r.days));
+  const fetched = indexUsage(runway.reports.flatMap((r) => r.days).map(boundUsageDay));
   const storedIndex = indexUsage(storedDays);
   const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
   const usage = new Map(storedIndex);

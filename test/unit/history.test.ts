@@ -133,8 +133,9 @@ describe('buildHistory', () => {
         ['2026-03-04', 77, 0.77, null, true],
       ],
     );
-    expect(history.rows[1]?.models).toStrictEqual({ 'gen4.5': -450, gen4_image: 0, 'veo3.1': 800 });
-    expect(history.totals).toStrictEqual({
+    expect({ ...history.rows[1]?.models }).toStrictEqual({ 'gen4.5': -450, gen4_image: 0, 'veo3.1': 800 });
+    // Model records have no prototype (model names are data).
+    expect({ ...history.totals, models: { ...history.totals.models } }).toStrictEqual({
       credits: 1927,
       usd: 19.27,
       models: { 'gen4.5': -150, gen4_image: 77, 'veo3.1': 2000 },
@@ -185,7 +186,7 @@ describe('buildHistory', () => {
       usdPerCredit: 0.01,
     });
     expect(history.totals.credits).toBe(0.7);
-    expect(history.totals.models).toStrictEqual({ a: 0.7 });
+    expect({ ...history.totals.models }).toStrictEqual({ a: 0.7 });
   });
 });
 

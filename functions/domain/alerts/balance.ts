@@ -10,6 +10,7 @@ import {
   formatDate,
   formatDateRange,
   formatHourKey,
+  formatInstant,
   formatMoney,
   formatUsd,
   round2,
@@ -114,7 +115,10 @@ function draft(f: BalanceFinding, ctx: MessageContext): Draft {
     headline: `${ctx.orgName}'s prepaid Runway balance is ${formatMoney(f.balance, ctx.usdPerCredit)}, ${why}.${runsOut}`,
     facts: [
       ['Balance', formatMoney(f.balance, ctx.usdPerCredit)],
-      ['Low since', `${formatHourKey(f.period)} (first check that saw it)`],
+      [
+        'Low since',
+        `${f.period.length > 13 ? formatInstant(f.period) : formatHourKey(f.period)} (first check that saw it)`,
+      ],
       [
         'Spend rate',
         f.burn.basisDays > 0
@@ -172,7 +176,9 @@ export const balanceAlert = defineAlert<BalanceFinding>({
   evaluate({ input, overview }) {
     const state = overview.balance;
     if (state.breached.length === 0) return [];
-    const episode = input.balanceEpisode ?? { since: input.now.toISOString().slice(0, 13) };
+    // A new episode is keyed by the instant of the run that opened it: unique per episode, so a balance that
+    // is topped up and goes low again within the hour is announced again.
+    const episode = input.balanceEpisode ?? { since: input.now.toISOString() };
     return [
       {
         kind: 'balance',

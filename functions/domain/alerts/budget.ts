@@ -14,13 +14,13 @@ import {
   formatUsd,
   round2,
 } from '../format.ts';
-import { formatTable } from '../text-layout.ts';
+import { tableName } from '../outside-text.ts';
+import { formatTable, TABLE_ROWS_MAX } from '../text-layout.ts';
 import {
   CONFIG_PLACE,
   type Draft,
   defineAlert,
   type FindingBase,
-  keyPart,
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
@@ -87,7 +87,9 @@ function draft(f: BudgetFinding, ctx: MessageContext): Draft {
         lines: f.byModel.length
           ? formatTable(
               ['Model', 'Dollars', 'Credits'],
-              f.byModel.map((m) => [m.model, usd(m.credits), formatNumber(m.credits)]),
+              f.byModel.map((m) => [tableName(m.model), usd(m.credits), formatNumber(m.credits)]),
+              '  ',
+              TABLE_ROWS_MAX,
             )
           : ['  (no usage recorded)'],
       },
@@ -152,7 +154,7 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       }
       out.push({
         kind: 'budget',
-        rule: keyPart(budget.id),
+        rule: budget.id,
         period: budget.period === 'day' ? today : utcMonth(today),
         level: String(crossing.threshold),
         severity: crossing.severity,

@@ -19,7 +19,6 @@ import {
   type Draft,
   defineAlert,
   type FindingBase,
-  keyPart,
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
@@ -107,7 +106,7 @@ export const forecastAlert = defineAlert<ForecastFinding>({
           : undefined;
       out.push({
         kind: 'forecast',
-        rule: keyPart(budget.id),
+        rule: budget.id,
         period: utcMonth(today),
         level: 'projected',
         severity: 'warning',
