@@ -135,16 +135,14 @@ describe('SnsNotifier.publish', () => {
     ['NotFound', 404, false],
     ['InternalError', 500, false],
   ] as const)('classifies %s (%i) as permanent: %s', async (name, status, permanent) => {
-    snsMock
-      .on(PublishCommand)
-      .rejects(
-        new SNSServiceException({
-          name,
-          message: 'test',
-          $fault: 'client',
-          $metadata: { httpStatusCode: status },
-        }),
-      );
+    snsMock.on(PublishCommand).rejects(
+      new SNSServiceException({
+        name,
+        message: 'test',
+        $fault: 'client',
+        $metadata: { httpStatusCode: status },
+      }),
+    );
     const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: TOPIC_ARN });
     const error = await notifier.publish(budgetMessage()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnsPublishError);
