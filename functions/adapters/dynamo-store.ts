@@ -435,7 +435,7 @@ export class DynamoStore implements StorePort {
         pending.push({
           key,
           message: readMessage(item.message),
-          rejections: typeof item.rejections === 'number' ? item.rejections : 0,
+          ...(typeof item.rejections === 'number' && item.rejections > 0 ? { rejections: item.rejections } : {}),
         });
       }
     }

@@ -44,7 +44,13 @@ import type {
   UsageReport,
 } from '../domain/types.ts';
 import { type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
-import { DEFAULT_LEASE_MS, type DeliveryOutcome, deliver, type NotificationResult } from './delivery.ts';
+import {
+  DEFAULT_LEASE_MS,
+  type DeliveryOutcome,
+  deliver,
+  markUndeliverable,
+  type NotificationResult,
+} from './delivery.ts';
 
 export { changedDays, cycleWindow, DEFAULT_LEASE_MS, type DeliveryOutcome, type NotificationResult };
 
@@ -342,8 +348,10 @@ async function deliverAndReport(
         message,
       };
     });
-  if (reports.length === 0) return results;
-  return [...results, ...(await deliver(run.org.id, reports, [], deliveryDeps(run)))];
+  // The reports are claimed (or sent) before the alerts become undeliverable: see `delivery.ts`.
+  const reported = reports.length === 0 ? [] : await deliver(run.org.id, reports, [], deliveryDeps(run));
+  await markUndeliverable(run.org.id, results, deliveryDeps(run));
+  return [...results, ...reported];
 }
 
 function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | undefined {

@@ -6,8 +6,10 @@
  * 3. A publish that fails leaves the item `pending` and gives its lease back at once, so the next run (or a
  *    `check` right after SNS is fixed) sends it.
  * 4. A publish SNS rejects as invalid (the error's `permanent`) is counted on the item; after
- *    {@link MAX_REJECTIONS} rejected runs the item becomes `undeliverable` (final, never listed again) and the
- *    result says it gave up, so the cycle reports it once as a `guard-error`.
+ *    {@link MAX_REJECTIONS} rejected runs the result says it gives up. The cycle claims a `guard-error` report
+ *    for it first, then {@link markUndeliverable} makes the item `undeliverable` (final, never listed again):
+ *    a run that stops in between leaves the item pending, and the next run gives up on it again, so the
+ *    report is never lost (nor doubled: its ledger key is derived from the alert's).
  * 5. Lower thresholds crossed in the same run are recorded as covered (`sent`, no message).
  */
 
@@ -156,8 +158,7 @@ async function publishFailed(
   try {
     const { rejections } = await store.releaseAlert({ orgId, key, error: text, rejected: permanent });
     if (permanent && rejections >= MAX_REJECTIONS) {
-      await store.markAlertUndeliverable({ orgId, key, error: text, at: deps.wall() });
-      log.error('SNS rejected a notification for good; it is marked undeliverable and reported', {
+      log.error('SNS rejected a notification for good; it is reported and marked undeliverable', {
         orgId,
         key,
         rejections,
@@ -178,6 +179,26 @@ async function publishFailed(
     error: text,
   });
   return { ...common, outcome: 'failed', error: text };
+}
+
+/** Marks the alerts this run gave up on `undeliverable`, once their reports are in the ledger. */
+export async function markUndeliverable(
+  orgId: string,
+  results: readonly NotificationResult[],
+  deps: Pick<DeliveryDeps, 'store' | 'wall'>,
+): Promise<void> {
+  await Promise.all(
+    results
+      .filter((n) => n.gaveUp)
+      .map((n) =>
+        deps.store.markAlertUndeliverable({
+          orgId,
+          key: n.key,
+          error: n.error ?? 'rejected',
+          at: deps.wall(),
+        }),
+      ),
+  );
 }
 
 function groupCovered(covered: readonly { key: string; coveredBy: string }[]): [string, string[]][] {

@@ -163,7 +163,9 @@ export function isLedgerWrite(operation: string, body: Record<string, unknown>):
 
 /** True when an UpdateItem marks a ledger item `sent` (the store's `markAlertSent`). */
 export function isMarkSent(operation: string, body: Record<string, unknown>): boolean {
-  return operation === 'UpdateItem' && isLedgerWrite(operation, body);
+  // Claims and lease releases are ledger updates too; only the mark sets the state to `sent`.
+  const values = body.ExpressionAttributeValues as Record<string, { S?: string }> | undefined;
+  return operation === 'UpdateItem' && isLedgerWrite(operation, body) && values?.[':sent']?.S === 'sent';
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -390,7 +390,10 @@ async function runPlan(plan: {
   totals.lost += lost.length;
   totals.duplicated += duplicates.length;
   totals.resent += resent.length;
-  expect({ lost, extra, duplicates }).toEqual({ lost: [], extra: [], duplicates: [] });
+  expect(
+    { lost, extra, duplicates },
+    `lost, extra or doubled alerts: ${JSON.stringify({ lost, extra, duplicates, states: lost.map((k) => faultyLedger.get(k)?.state ?? 'absent'), poisoned: [...faulty.notifier.poisoned] }).slice(0, 2_000)}`,
+  ).toEqual({ lost: [], extra: [], duplicates: [] });
 
   // Invariant 4: history equals what Runway last reported over the last window.
   const org = simulator.getOrganization(apiKey);
