@@ -119,6 +119,9 @@ function stepPercent(
   return (toCredits(every) / toCredits(limit)) * 100;
 }
 
+/** Control, line-separator and bidirectional characters an organization name may not hold. */
+const NAME_CONTROLS = /[\p{Cc}\p{Cs}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
 const lowBalanceSchema = z
   .strictObject({
     credits: z.optional(z.number().check(z.gte(0))),
@@ -135,7 +138,15 @@ const organizationSchema = z
     id: z
       .string()
       .check(z.regex(ID_PATTERN, { error: 'an organization id is 1–40 characters of a-z, 0-9 and -' })),
-    name: z.string().check(z.minLength(1), z.maxLength(60)),
+    name: z.string().check(
+      z.minLength(1),
+      z.maxLength(60),
+      z.refine((name) => !NAME_CONTROLS.test(name), {
+        error:
+          'an organization name may not contain control characters, line breaks or bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C): they break subjects and emails',
+      }),
+      z.refine((name) => name.trim() !== '', { error: 'an organization name needs a printable character' }),
+    ),
     apiKeySecretName: z
       .string()
       .check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { error: 'not a valid Secrets Manager secret name' })),

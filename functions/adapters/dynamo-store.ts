@@ -29,6 +29,8 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { DYNAMODB_ITEM_MAX_BYTES } from '../domain/item-size.ts';
+import { emptyRecord } from '../domain/records.ts';
 import type {
   AnnouncedTier,
   ClaimResult,
@@ -131,7 +133,10 @@ export class DynamoStore implements StorePort {
    * `sent` is final and a ledger item is only ever removed by its TTL, so `claimAlert` and `recordCovered`
    * answer from here without a write: a run where nothing changed writes only its snapshot and status.
    */
-  private readonly ledgerSeen = new Map<string, { readonly keys: Set<string>; readonly sent: Set<string> }>();
+  private readonly ledgerSeen = new Map<
+    string,
+    { readonly keys: Set<string>; readonly sent: Set<string>; readonly undeliverable: Set<string> }
+  >();
 
   constructor(options: DynamoStoreOptions) {
     if (!options.tableName) throw new TypeError('DynamoStore needs a table name');
@@ -229,30 +234,36 @@ export class DynamoStore implements StorePort {
    * DynamoDB, or read consistently when the server does not return it).
    */
   async claimAlert(input: Parameters<StorePort['claimAlert']>[0]): Promise<ClaimResult> {
-    if (this.ledgerSeen.get(input.orgId)?.sent.has(input.key)) return 'sent';
+    const seen = this.ledgerSeen.get(input.orgId);
+    if (seen?.sent.has(input.key)) return 'sent';
+    if (seen?.undeliverable.has(input.key)) return 'undeliverable';
     const nowMs = input.now.getTime();
-    const item: Item = {
-      pk: pkOf(input.orgId),
-      sk: SK.alert(input.key),
-      type: 'alert' satisfies ItemType,
-      orgId: input.orgId,
-      state: 'pending',
-      leaseUntil: nowMs + input.leaseMs,
-      createdAt: input.now.toISOString(),
-      subject: input.message.subject,
-      message: input.message,
-      expiresAt: epochSeconds(input.expiresAt),
+    // An update, not a put: a re-claim keeps the item's count of rejected publishes.
+    const values: Item = {
+      ':type': 'alert' satisfies ItemType,
+      ':orgId': input.orgId,
+      ':pending': 'pending',
+      ':lease': nowMs + input.leaseMs,
+      ':createdAt': input.now.toISOString(),
+      ':subject': input.message.subject,
+      ':message': storedMessage(input.message),
+      ':expiresAt': epochSeconds(input.expiresAt),
+      ':now': nowMs,
     };
     // The item can vanish between a failed condition and the read (TTL); then the claim is tried again.
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(
-          new PutCommand({
+          new UpdateCommand({
             TableName: this.tableName,
-            Item: item,
+            Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
+            UpdateExpression:
+              'SET #type = :type, orgId = :orgId, #state = :pending, leaseUntil = :lease, ' +
+              'createdAt = if_not_exists(createdAt, :createdAt), subject = :subject, message = :message, ' +
+              'expiresAt = :expiresAt',
             ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':pending': 'pending', ':now': nowMs },
+            ExpressionAttributeNames: { '#state': 'state', '#type': 'type' },
+            ExpressionAttributeValues: values,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
@@ -263,6 +274,7 @@ export class DynamoStore implements StorePort {
         const returnedState = error.Item?.state?.S;
         const state = returnedState ?? (await this.readAlertState(input.orgId, input.key));
         if (state === 'sent') return 'sent';
+        if (state === 'undeliverable') return 'undeliverable';
         if (state !== undefined || attempt >= 3) return 'leased';
       }
     }
@@ -281,6 +293,63 @@ export class DynamoStore implements StorePort {
     );
     const state = result.Item?.state;
     return state === 'pending' || state === 'sent' ? state : undefined;
+  }
+
+  /** Drops the lease of a pending alert (and counts a rejection); the alert stays pending. */
+  async releaseAlert(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly error: string;
+    readonly rejected: boolean;
+  }): Promise<{ readonly rejections: number }> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
+          UpdateExpression: `SET leaseUntil = :released, lastError = :error ADD rejections :count`,
+          ConditionExpression: '#state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':released': 0,
+            ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
+            ':count': input.rejected ? 1 : 0,
+            ':pending': 'pending',
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const rejections = result.Attributes?.rejections;
+      return { rejections: typeof rejections === 'number' ? rejections : 0 };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { rejections: 0 };
+      throw error;
+    }
+  }
+
+  /** Marks a pending alert `undeliverable`: final, like `sent`; the message is dropped, the subject kept. */
+  async markAlertUndeliverable(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly error: string;
+    readonly at: Date;
+  }): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
+        UpdateExpression:
+          'SET #state = :undeliverable, lastError = :error, undeliverableAt = :at REMOVE leaseUntil, message',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':undeliverable': 'undeliverable',
+          ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
+          ':at': input.at.toISOString(),
+        },
+      }),
+    );
+    this.ledgerSeen.get(input.orgId)?.undeliverable.add(input.key);
   }
 
   /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
@@ -378,25 +447,30 @@ export class DynamoStore implements StorePort {
     });
     const keys = new Set<string>();
     const sent = new Set<string>();
+    const undeliverable = new Set<string>();
     const pending: PendingAlert[] = [];
     for (const item of items) {
       const key = str(item, 'sk').slice(ALERT_PREFIX.length);
       keys.add(key);
       if (item.state === 'sent') sent.add(key);
+      else if (item.state === 'undeliverable') undeliverable.add(key);
       else if (
         item.state === 'pending' &&
         typeof item.leaseUntil === 'number' &&
         item.leaseUntil < now.getTime()
       ) {
         const delivered = item.delivered instanceof Set ? [...(item.delivered as Set<string>)] : [];
-        pending.push(
-          delivered.length > 0
-            ? { key, message: item.message as Message, delivered }
-            : { key, message: item.message as Message },
-        );
+        pending.push({
+          key,
+          message: readMessage(item.message),
+          ...(delivered.length > 0 ? { delivered } : {}),
+          ...(typeof item.rejections === 'number' && item.rejections > 0
+            ? { rejections: item.rejections }
+            : {}),
+        });
       }
     }
-    this.ledgerSeen.set(orgId, { keys, sent });
+    this.ledgerSeen.set(orgId, { keys, sent, undeliverable });
     return pending;
   }
 
@@ -487,6 +561,49 @@ export class DynamoStore implements StorePort {
 // ---------------------------------------------------------------------------------------------------------
 // Items
 
+/** The ledger keeps this much of the last publish error. */
+const LAST_ERROR_MAX_BYTES = 2_000;
+/**
+ * The stored message stays this far under DynamoDB's item limit (the rest of a ledger item, its key of at most
+ * 1 KB included, takes well under 4 KB).
+ */
+const STORED_MESSAGE_MAX_BYTES = DYNAMODB_ITEM_MAX_BYTES - 8_192;
+
+/** `text` cut to at most `max` UTF-8 bytes, on a character boundary. */
+function cutUtf8(text: string, max: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= max) return text;
+  let out = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > max - 3) break;
+    out += char;
+    bytes += size;
+  }
+  return `${out}…`;
+}
+
+/**
+ * The message as the ledger stores it: one JSON string (names in the JSON body are data, and a map key such as
+ * `__proto__` would not survive the SDK's marshalling). A message SNS accepts is far smaller than an item;
+ * a larger one is kept as its subject, attributes and a cut text, so the ledger write itself never fails.
+ */
+function storedMessage(message: Message): string {
+  const full = JSON.stringify(message);
+  if (Buffer.byteLength(full, 'utf8') <= STORED_MESSAGE_MAX_BYTES) return full;
+  return JSON.stringify({
+    subject: message.subject,
+    attributes: message.attributes,
+    text: cutUtf8(message.text, STORED_MESSAGE_MAX_BYTES / 4),
+    json: { schema: message.json.schema, subject: message.subject, truncated: true },
+  });
+}
+
+/** A stored message: a JSON string, or a map (items written before strings). */
+function readMessage(value: unknown): Message {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as Message;
+}
+
 function pkOf(orgId: string): string {
   return `ORG#${orgId}`;
 }
@@ -502,8 +619,11 @@ function usageItem(orgId: string, day: UsageDay, fetchedAt: string | undefined):
     type: 'usage' satisfies ItemType,
     orgId,
     date: day.date,
-    credits: { ...day.credits },
+    // A list, not a map: model names are data, and a map key `__proto__` or `constructor` does not survive
+    // the SDK's marshalling.
+    credits: Object.entries(day.credits).map(([model, credits]) => ({ model, credits })),
     totalCredits: day.totalCredits,
+    modelsOmitted: day.modelsOmitted,
     fetchedAt,
   };
 }
@@ -518,17 +638,15 @@ function snapshotItem(snapshot: Snapshot): Item {
     fetchedAt: snapshot.fetchedAt,
     creditBalance: snapshot.creditBalance,
     maxMonthlyCreditSpend: snapshot.maxMonthlyCreditSpend,
-    models: Object.fromEntries(
-      Object.entries(snapshot.models).map(([model, state]) => [
-        model,
-        {
-          maxConcurrentGenerations: state.maxConcurrentGenerations,
-          maxDailyGenerations: state.maxDailyGenerations,
-          dailyGenerations: state.dailyGenerations,
-          ...(state.inTier === false ? { inTier: false } : {}),
-        },
-      ]),
-    ),
+    // A list of entries, not a map keyed by name (see `usageItem`).
+    models: Object.entries(snapshot.models).map(([name, state]) => ({
+      name,
+      maxConcurrentGenerations: state.maxConcurrentGenerations,
+      maxDailyGenerations: state.maxDailyGenerations,
+      dailyGenerations: state.dailyGenerations,
+      ...(state.inTier === false ? { inTier: false } : {}),
+    })),
+    modelsOmitted: snapshot.modelsOmitted,
     monthToDateCredits: snapshot.monthToDateCredits,
     rolling30dCredits: snapshot.rolling30dCredits,
     forecastMonthCredits: snapshot.forecastMonthCredits,
@@ -571,12 +689,23 @@ function toUsageDay(item: Item): UsageDay {
     date: str(item, 'date'),
     credits: numberMap(item.credits),
     totalCredits: num(item, 'totalCredits'),
+    ...(typeof item.modelsOmitted === 'number' && item.modelsOmitted > 0
+      ? { modelsOmitted: item.modelsOmitted }
+      : {}),
   };
 }
 
+/** `[name, entry]` pairs of a stored list of entries, or of a map keyed by name (items written before lists). */
+function namedEntries(value: unknown, nameAttribute: string): [string, Item][] {
+  if (Array.isArray(value)) {
+    return (value as Item[]).map((entry) => [str(entry, nameAttribute), entry] as [string, Item]);
+  }
+  return Object.entries((value ?? {}) as Record<string, Item>);
+}
+
 function toSnapshot(item: Item): Snapshot {
-  const models: Record<string, ModelState> = {};
-  for (const [model, value] of Object.entries((item.models ?? {}) as Record<string, Item>)) {
+  const models = emptyRecord<ModelState>();
+  for (const [model, value] of namedEntries(item.models, 'name')) {
     models[model] = {
       maxConcurrentGenerations: numOrNull(value, 'maxConcurrentGenerations'),
       maxDailyGenerations: numOrNull(value, 'maxDailyGenerations'),
@@ -592,6 +721,9 @@ function toSnapshot(item: Item): Snapshot {
     creditBalance: num(item, 'creditBalance'),
     maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'),
     models,
+    ...(typeof item.modelsOmitted === 'number' && item.modelsOmitted > 0
+      ? { modelsOmitted: item.modelsOmitted }
+      : {}),
     monthToDateCredits: num(item, 'monthToDateCredits'),
     rolling30dCredits: num(item, 'rolling30dCredits'),
     forecastMonthCredits: numOrNull(item, 'forecastMonthCredits'),
@@ -670,7 +802,11 @@ function numOrNull(item: Item, name: string): number | null {
 }
 
 function numberMap(value: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = emptyRecord<number>();
+  if (Array.isArray(value)) {
+    for (const entry of value as Item[]) out[str(entry, 'model')] = num(entry, 'credits');
+    return out;
+  }
   for (const [key, amount] of Object.entries((value ?? {}) as Record<string, unknown>)) {
     out[key] = Number(amount);
   }

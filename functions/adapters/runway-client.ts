@@ -28,6 +28,7 @@ import {
   RunwayRateLimitError,
   RunwayUnavailableError,
 } from '../domain/errors.ts';
+import { emptyRecord, recordFrom } from '../domain/records.ts';
 import type {
   ModelState,
   OrganizationDetails,
@@ -82,14 +83,17 @@ const nonNegative = z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER, { 
 const limit = z.nullable(nonNegative);
 const modelName = z.string().check(z.minLength(1));
 
+const tierModelSchema = z.object({ maxConcurrentGenerations: limit, maxDailyGenerations: limit });
+const usageModelSchema = z.object({ dailyGenerations: nonNegative });
+
 const organizationSchema = z.object({
   creditBalance: safeNumber,
   tier: z.object({
     maxMonthlyCreditSpend: nonNegative,
-    models: z.record(modelName, z.object({ maxConcurrentGenerations: limit, maxDailyGenerations: limit })),
+    models: z.record(modelName, tierModelSchema),
   }),
   usage: z.object({
-    models: z.record(modelName, z.object({ dailyGenerations: nonNegative })),
+    models: z.record(modelName, usageModelSchema),
   }),
 });
 
@@ -167,7 +171,7 @@ export function createRunwayClient(options: RunwayClientOptions): RunwayPort {
       const parsed = organizationSchema.safeParse(body, { reportInput: true });
       if (!parsed.success)
         throw new RunwayInvalidResponseError(ORGANIZATION_ENDPOINT, problemsOf(parsed.error, redact));
-      return flattenOrganization(parsed.data);
+      return flattenOrganization(parsed.data, body, redact);
     },
 
     async fetchUsage(range: UsageRange): Promise<UsageReport> {
@@ -216,12 +220,69 @@ function problemsOf(error: z.core.$ZodError, redact: (text: string) => string): 
   return formatIssues(issues).map(redact);
 }
 
-function flattenOrganization(data: z.output<typeof organizationSchema>): OrganizationDetails {
-  const names = [...new Set([...Object.keys(data.tier.models), ...Object.keys(data.usage.models)])].sort();
-  const models: Record<string, ModelState> = {};
+/**
+ * The entries of a validated record of models, every name Runway sent included. Model names are data: zod's
+ * record output is a plain object that silently drops a `__proto__` key, so the names are read from the raw
+ * answer, and an entry the parsed record lacks is validated here with the same schema.
+ */
+function modelEntries<S extends z.ZodMiniType>(
+  parsed: Readonly<Record<string, z.output<S>>>,
+  raw: unknown,
+  schema: S,
+  path: readonly string[],
+  redact: (text: string) => string,
+): Map<string, z.output<S>> {
+  const out = new Map<string, z.output<S>>();
+  for (const [name, value] of Object.entries(parsed)) out.set(name, value);
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const name of Object.keys(raw)) {
+    if (out.has(name)) continue;
+    const result = schema.safeParse((raw as Record<string, unknown>)[name], { reportInput: true });
+    if (!result.success) {
+      throw new RunwayInvalidResponseError(
+        ORGANIZATION_ENDPOINT,
+        problemsOf(result.error, redact).map((p) => `${formatPath([...path, name])}: ${p}`),
+      );
+    }
+    out.set(name, result.data as z.output<S>);
+  }
+  return out;
+}
+
+/** `body[a][b]…`, or undefined when a step is missing. */
+function rawAt(body: unknown, ...path: string[]): unknown {
+  let at = body;
+  for (const step of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, step)) return undefined;
+    at = (at as Record<string, unknown>)[step];
+  }
+  return at;
+}
+
+function flattenOrganization(
+  data: z.output<typeof organizationSchema>,
+  body: unknown,
+  redact: (text: string) => string,
+): OrganizationDetails {
+  const tier = modelEntries(
+    data.tier.models,
+    rawAt(body, 'tier', 'models'),
+    tierModelSchema,
+    ['tier', 'models'],
+    redact,
+  );
+  const used = modelEntries(
+    data.usage.models,
+    rawAt(body, 'usage', 'models'),
+    usageModelSchema,
+    ['usage', 'models'],
+    redact,
+  );
+  const names = [...new Set([...tier.keys(), ...used.keys()])].sort();
+  const models = emptyRecord<ModelState>();
   for (const name of names) {
-    const limits = Object.hasOwn(data.tier.models, name) ? data.tier.models[name] : undefined;
-    const usage = Object.hasOwn(data.usage.models, name) ? data.usage.models[name] : undefined;
+    const limits = tier.get(name);
+    const usage = used.get(name);
     models[name] = {
       maxConcurrentGenerations: limits?.maxConcurrentGenerations ?? null,
       maxDailyGenerations: limits?.maxDailyGenerations ?? null,
@@ -263,7 +324,7 @@ function sumUsage(results: z.output<typeof usageSchema>['results'], range: Usage
         .map(([m, c]) => [m, round(c)] as const);
       return {
         date,
-        credits: Object.fromEntries(entries),
+        credits: recordFrom(entries),
         totalCredits: round(entries.reduce((sum, [, c]) => sum + c, 0)),
       };
     });

@@ -11,6 +11,7 @@ import {
   SNSClient,
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
+import { SNS_MAX_MESSAGE_BYTES, structuredMessage } from '../domain/message-size.ts';
 import type { Message, NotifierPort } from '../domain/types.ts';
 import { errorSummary } from '../observability.ts';
 import { createAwsRequestHandler } from './aws-http.ts';
@@ -18,8 +19,7 @@ import { createAwsRequestHandler } from './aws-http.ts';
 /** SNS accepts subjects up to 100 characters (AWS enforces ≤ 100 even though its docs say "less than"). */
 export const SNS_SUBJECT_MAX_CHARS = 100;
 
-/** SNS's message size limit: the Message plus every attribute's name, data type and value, in UTF-8 bytes. */
-export const SNS_MAX_MESSAGE_BYTES = 262_144;
+export { SNS_MAX_MESSAGE_BYTES };
 
 const ELLIPSIS = '…';
 
@@ -50,22 +50,54 @@ export function sanitizeSubject(subject: string): string {
   return `${cut.trimEnd()}${ELLIPSIS}`;
 }
 
-/** The SNS Publish failed, or answered without a MessageId. The alert stays pending; the next run retries. */
+/**
+ * SNS Publish errors that reject the message itself: sending the same message again fails the same way
+ * (docs.aws.amazon.com/sns/latest/api/API_Publish.html, "Errors": InvalidParameter, InvalidParameterValue
+ * — `ParameterValueInvalid` in some SDKs — and ValidationException, all HTTP 400). Throttling, server errors,
+ * authorization, a missing topic and KMS errors are not: they are fixed outside the message, and the alert
+ * is retried until they are.
+ */
+export const PERMANENT_SNS_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidParameter',
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'InvalidParameterValueException',
+  'ParameterValueInvalid',
+  'ValidationException',
+  'ValidationError',
+]);
+
+/** The SDK error's code (`name`, or `Code`/`code` of a raw answer). */
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { name?: unknown; Code?: unknown; code?: unknown };
+  for (const v of [e.name, e.Code, e.code]) if (typeof v === 'string' && v !== 'Error') return v;
+  return undefined;
+}
+
+/**
+ * The SNS Publish failed, or answered without a MessageId. `permanent` when SNS rejected the message itself
+ * ({@link PERMANENT_SNS_ERRORS}): the ledger retries it a bounded number of runs, then gives up on it.
+ * Otherwise the alert stays pending and the next run retries.
+ */
 export class SnsPublishError extends Error {
   override name = 'SnsPublishError';
+  readonly permanent: boolean;
   constructor(
     readonly topicArn: string,
     readonly subject: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; permanent?: boolean },
   ) {
     super(message, options);
+    this.permanent = options?.permanent ?? false;
   }
 }
 
 /** The message exceeds SNS's 256 KiB limit; SNS would reject it. Retrying will not help. */
 export class SnsMessageTooLargeError extends Error {
   override name = 'SnsMessageTooLargeError';
+  readonly permanent = true;
   constructor(
     readonly topicArn: string,
     readonly subject: string,
@@ -105,18 +137,7 @@ export class SnsNotifier implements NotifierPort {
    */
   async publish(message: Message): Promise<string> {
     const subject = sanitizeSubject(message.subject) || fallbackSubject(message);
-    const body = JSON.stringify(message.json);
-    const text = message.text;
-    const structured = JSON.stringify({
-      default: text,
-      email: text,
-      'email-json': body,
-      sqs: body,
-      lambda: body,
-      https: body,
-      http: body,
-      firehose: body,
-    });
+    const structured = structuredMessage(message);
     const attributes = toMessageAttributes(message);
 
     const bytes = sizeInBytes(structured, attributes);
@@ -139,7 +160,7 @@ export class SnsNotifier implements NotifierPort {
         this.#topicArn,
         subject,
         `SNS Publish to ${this.#topicArn} failed for "${subject}": ${errorSummary(error)}`,
-        { cause: error },
+        { cause: error, permanent: PERMANENT_SNS_ERRORS.has(errorCode(error) ?? '') },
       );
     }
     if (messageId === undefined || messageId === '') {

@@ -15,7 +15,7 @@
  * its first cycle therefore fetches the 90 days once more, finds them equal and writes none of them.
  */
 import type { Config } from '../config.ts';
-import { changedDays } from '../domain/cycle-state.ts';
+import { boundUsageDay, changedDays } from '../domain/cycle-state.ts';
 import { addDays, daysBetween, utcDate } from '../domain/dates.ts';
 import { RunwayUntrustedAnswerError } from '../domain/errors.ts';
 import { indexUsage, roundCredits } from '../domain/figures.ts';
@@ -106,7 +106,7 @@ export async function backfillOrganization(
   // Step 2: the trust rule, then only what changed.
   const verdict = judgeUsage(stored, reports);
   if (!verdict.trusted) throw new RunwayUntrustedAnswerError(verdict.reasons);
-  const fetchedDays: readonly UsageDay[] = verdict.days;
+  const fetchedDays: readonly UsageDay[] = verdict.days.map(boundUsageDay);
   const changed = changedDays(indexUsage(fetchedDays), indexUsage(stored), from, today);
   progress(
     `Runway reported ${fetchedDays.length} day(s) with usage, ${stored.length} already stored; ` +

@@ -48,6 +48,12 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
           runway: runway.description,
           store: store.description,
           notifier: notifier.description,
+          // Alerts another live run holds: this run did not send them (the report says so too).
+          inFlight: run.results.flatMap((r) =>
+            r.notifications
+              .filter((x) => x.outcome === 'in-flight')
+              .map((x) => ({ orgId: r.orgId, key: x.key, subject: x.subject })),
+          ),
           results: run.results,
         })}\n`,
       );

@@ -7,8 +7,9 @@ import {
   formatPercent,
   formatUsd,
 } from '../domain/format.ts';
+import { tableName } from '../domain/outside-text.ts';
 import { formatBudgetTable, formatModelTable } from '../domain/overview-tables.ts';
-import { formatTable } from '../domain/text-layout.ts';
+import { formatTable, TABLE_ROWS_MAX } from '../domain/text-layout.ts';
 import type { OrgCycleResult } from '../guard/cycle.ts';
 
 export interface ReportContext {
@@ -22,8 +23,9 @@ export interface ReportContext {
 const OUTCOME_TEXT = {
   sent: 'sent',
   duplicate: 'already sent earlier, not repeated',
-  'in-flight': 'being sent by another run',
+  'in-flight': 'NOT SENT by this run: another run holds it and is sending it',
   failed: 'FAILED to publish; stays pending for the next run',
+  undeliverable: 'UNDELIVERABLE: SNS rejected it for good; reported as a guard-error',
 } as const;
 
 export function renderReport(result: OrgCycleResult, ctx: ReportContext): string {
@@ -73,10 +75,10 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
             i === o.recent.dates.length - 1 ? 'Today' : formatDate(d).slice(0, 6),
           ),
         ],
-        [
-          ...o.recent.rows.map((r) => [r.model, ...r.credits.map((c) => formatNumber(c))]),
-          ['Total', ...o.recent.totals.map((c) => formatNumber(c))],
-        ],
+        o.recent.rows.map((r) => [tableName(r.model), ...r.credits.map((c) => formatNumber(c))]),
+        '  ',
+        TABLE_ROWS_MAX,
+        [['Total', ...o.recent.totals.map((c) => formatNumber(c))]],
       ),
       '',
       'Budgets',
@@ -108,6 +110,13 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
     '',
     n.length === 0 ? 'Notifications: none' : `Notifications: ${sent} sent, ${n.length - sent} not sent again`,
   );
+  const inFlight = n.filter((x) => x.outcome === 'in-flight').length;
+  if (inFlight > 0) {
+    lines.push(
+      `  ${inFlight} alert(s) were not sent by this run: another run is sending them right now (it holds their`,
+      '  lease for up to 2 minutes). If no other run is active, run `check` again after that and they go out.',
+    );
+  }
   for (const x of n) {
     lines.push(
       `  [${x.severity.toUpperCase()}] ${x.subject}`,

@@ -6,7 +6,9 @@
 import { addDays, dateRange, startOfMonth, utcDate } from './dates.ts';
 import { type Stop, stopReason } from './enforcement.ts';
 import { CAP_WINDOW_DAYS, inferPurchase, type PurchaseHistory, type UsageIndex } from './figures.ts';
+import { valueSize } from './item-size.ts';
 import type { Overview } from './overview.ts';
+import { emptyRecord, ownValue, recordFrom } from './records.ts';
 import type {
   AnnouncedTier,
   BalanceEpisode,
@@ -27,11 +29,82 @@ export function cycleWindow(today: string): UsageRange {
   return { startDate: monthStart < back30 ? monthStart : back30, beforeDate: addDays(today, 1) };
 }
 
+/**
+ * Bytes of a snapshot's or usage day's per-model entries, out of DynamoDB's 400 KB item limit
+ * (`item-size.ts`); the rest of the item (keys, figures) takes well under 2 KB.
+ */
+export const MODEL_ENTRIES_MAX_BYTES = 300_000;
+
+/** The stored shape of one model entry (the store writes these lists), for measuring. */
+function modelEntrySize(name: string, state: ModelState): number {
+  return 1 + valueSize({ name, ...state });
+}
+
+/**
+ * `day` as it is stored: when its per-model entries would exceed {@link MODEL_ENTRIES_MAX_BYTES}, the models
+ * with the smallest amounts are left out and counted in `modelsOmitted`; `totalCredits` stays exact.
+ */
+export function boundUsageDay(day: UsageDay): UsageDay {
+  const entries = Object.entries(day.credits);
+  const size = (e: readonly [string, number]) => 1 + valueSize({ model: e[0], credits: e[1] });
+  if (entries.reduce((sum, e) => sum + size(e), 0) <= MODEL_ENTRIES_MAX_BYTES) return day;
+  entries.sort(([ma, a], [mb, b]) => Math.abs(b) - Math.abs(a) || (ma < mb ? -1 : ma > mb ? 1 : 0));
+  const kept: [string, number][] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    if (bytes + size(e) > MODEL_ENTRIES_MAX_BYTES) continue;
+    kept.push(e);
+    bytes += size(e);
+  }
+  kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    date: day.date,
+    credits: recordFrom(kept),
+    totalCredits: day.totalCredits,
+    modelsOmitted: (day.modelsOmitted ?? 0) + entries.length - kept.length,
+  };
+}
+
+/**
+ * The models a snapshot keeps when all of them would exceed {@link MODEL_ENTRIES_MAX_BYTES}: models with use
+ * today first, then models with a daily or concurrency limit, then the rest, each group by name.
+ */
+export function boundModels(models: Readonly<Record<string, ModelState>>): {
+  readonly models: Readonly<Record<string, ModelState>>;
+  readonly modelsOmitted?: number;
+} {
+  const entries = Object.entries(models);
+  if (entries.reduce((sum, [n, s]) => sum + modelEntrySize(n, s), 0) <= MODEL_ENTRIES_MAX_BYTES) {
+    return { models };
+  }
+  const rank = (s: ModelState) =>
+    s.dailyGenerations > 0
+      ? 0
+      : s.maxDailyGenerations !== null || s.maxConcurrentGenerations !== null
+        ? 1
+        : 2;
+  entries.sort(([na, a], [nb, b]) => rank(a) - rank(b) || (na < nb ? -1 : na > nb ? 1 : 0));
+  const kept = emptyRecord<ModelState>();
+  let bytes = 0;
+  let omitted = 0;
+  for (const [name, state] of entries) {
+    const size = modelEntrySize(name, state);
+    if (bytes + size > MODEL_ENTRIES_MAX_BYTES) {
+      omitted++;
+      continue;
+    }
+    kept[name] = state;
+    bytes += size;
+  }
+  return { models: kept, modelsOmitted: omitted };
+}
+
 function sameUsage(a: UsageDay, b: UsageDay): boolean {
   if (a.totalCredits !== b.totalCredits) return false;
+  if ((a.modelsOmitted ?? 0) !== (b.modelsOmitted ?? 0)) return false;
   const ka = Object.keys(a.credits).filter((k) => a.credits[k] !== 0);
   const kb = Object.keys(b.credits).filter((k) => b.credits[k] !== 0);
-  return ka.length === kb.length && ka.every((k) => a.credits[k] === b.credits[k]);
+  return ka.length === kb.length && ka.every((k) => ownValue(a.credits, k) === ownValue(b.credits, k));
 }
 
 /**
@@ -46,7 +119,7 @@ export function changedDays(
 ): UsageDay[] {
   const out: UsageDay[] = [];
   for (const date of dateRange(from, to)) {
-    const f = fetched.get(date) ?? { date, credits: {}, totalCredits: 0 };
+    const f = fetched.get(date) ?? { date, credits: emptyRecord<number>(), totalCredits: 0 };
     const s = stored.get(date);
     if (!s) {
       if (fetched.has(date)) out.push(f);
@@ -138,7 +211,7 @@ export function buildSnapshot(input: {
     fetchedAt: input.now.toISOString(),
     creditBalance: details.creditBalance,
     maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
-    models: details.models,
+    ...boundModels(details.models),
     monthToDateCredits: overview.monthToDate,
     rolling30dCredits: overview.used30d,
     forecastMonthCredits: overview.forecast?.projected ?? null,

@@ -3,18 +3,22 @@
  * thresholds past the limit, and credits bought (inferred from balance changes).
  * Pure functions; a missing day counts as zero spend.
  */
+
 import type { BudgetConfig } from '../config.ts';
 import {
   addDays,
   type BudgetPeriod,
   dateRange,
   daysBetween,
+  daysInMonth,
   endOfMonth,
   periodEnd,
   periodStart,
   restOfDay,
+  startOfMonth,
   utcDate,
 } from './dates.ts';
+import { ownValue } from './records.ts';
 import type { UsageDay } from './types.ts';
 
 /** Usage by date, for quick lookups. */
@@ -28,7 +32,7 @@ export function indexUsage(days: readonly UsageDay[]): UsageIndex {
 export function spendOn(index: UsageIndex, date: string, model?: string): number {
   const day = index.get(date);
   if (!day) return 0;
-  return model === undefined ? day.totalCredits : (day.credits[model] ?? 0);
+  return model === undefined ? day.totalCredits : (ownValue(day.credits, model) ?? 0);
 }
 
 /** Net credits over `[from, to]` inclusive. */

@@ -22,6 +22,7 @@ import { stringify } from 'csv-stringify/sync';
 import { addDays, dateRange, daysBetween, isIsoDate, periodEnd, periodKey, periodStart } from './dates.ts';
 import { roundCredits } from './figures.ts';
 import { formatNumber, formatUsd } from './format.ts';
+import { emptyRecord, ownValue, recordFrom } from './records.ts';
 import { formatTable } from './text-layout.ts';
 import type { OrgStatus, Snapshot, UsageDay } from './types.ts';
 
@@ -285,10 +286,10 @@ function addDay(
   if (!day) return;
   sums.daysWithUsage++;
   for (const [column, sum] of sums.models) {
-    const amount = Object.hasOwn(day.credits, column) ? (day.credits[column] ?? 0) : 0;
+    const amount = ownValue(day.credits, column) ?? 0;
     sums.models.set(column, sum + toMicro(amount));
   }
-  sums.credits += toMicro(model === null ? day.totalCredits : (day.credits[model] ?? 0));
+  sums.credits += toMicro(model === null ? day.totalCredits : (ownValue(day.credits, model) ?? 0));
 }
 
 function toRow(
@@ -310,7 +311,7 @@ function toRow(
     covered: sums.coveredDays === sums.days,
     credits,
     usd: credits === null ? null : toUsd(credits, usdPerCredit),
-    models: Object.fromEntries(columns.map((c) => [c, any ? fromMicro(sums.models.get(c) ?? 0) : null])),
+    models: recordFrom(columns.map((c) => [c, any ? fromMicro(sums.models.get(c) ?? 0) : null] as const)),
     purchased: sums.purchasedDays > 0 ? fromMicro(sums.purchased) : null,
     creditBalance: sums.lastSnapshot?.creditBalance ?? null,
     maxMonthlyCreditSpend: sums.lastSnapshot?.maxMonthlyCreditSpend ?? null,
@@ -416,7 +417,7 @@ export function renderHistoryTable(history: History, orgName: string): string {
     ...(grouped ? [row.start, row.end, daysCell(row)] : []),
     num(row.credits),
     money(row.credits),
-    ...history.columns.map((c) => num(row.models[c] ?? null)),
+    ...history.columns.map((c) => num(ownValue(row.models, c) ?? null)),
     ...(history.recordsPurchases ? [num(row.purchased)] : []),
     isTotal ? '' : num(row.creditBalance),
     isTotal ? '' : num(row.maxMonthlyCreditSpend),
@@ -489,7 +490,7 @@ export function renderHistoryCsv(history: History): string {
     String(row.coveredDays),
     csvNumber(row.credits),
     row.usd === null ? '' : row.usd.toFixed(2),
-    ...history.columns.map((c) => csvNumber(row.models[c] ?? null)),
+    ...history.columns.map((c) => csvNumber(ownValue(row.models, c) ?? null)),
     csvNumber(row.purchased),
     csvNumber(row.creditBalance),
     csvNumber(row.maxMonthlyCreditSpend),

@@ -1,20 +1,23 @@
 /** The overview's model and budget tables, as the daily digest and the terminal report both show them. */
 import { formatLimit, formatNumber, formatPercent, formatUsd } from './format.ts';
+import { tableName } from './outside-text.ts';
 import type { Overview } from './overview.ts';
-import { formatTable } from './text-layout.ts';
+import { formatTable, TABLE_ROWS_MAX } from './text-layout.ts';
 
 /** Per-model limits and today's use. */
 export function formatModelTable(models: Overview['models']): string[] {
   return formatTable(
     ['Model', 'Concurrent', 'Daily limit', 'Used', 'Left', '%'],
     models.map((m) => [
-      m.model,
+      tableName(m.model),
       m.inTier ? formatLimit(m.maxConcurrentGenerations) : 'not in tier',
       m.inTier ? formatLimit(m.maxDailyGenerations) : 'not in tier',
       formatNumber(m.usedToday),
       m.remaining === null ? '—' : formatNumber(m.remaining),
       m.percent === null ? '—' : formatPercent(m.percent),
     ]),
+    '  ',
+    TABLE_ROWS_MAX,
   );
 }
 
@@ -32,7 +35,7 @@ export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: nu
   return formatTable(
     ['Budget', 'Period', 'Spent', 'Limit', 'Used', 'Forecast'],
     budgets.map((b) => [
-      `${b.id}${b.model ? ` (${b.model})` : ''}`,
+      `${b.id}${b.model ? ` (${tableName(b.model)})` : ''}`,
       PERIOD_LABEL[b.period],
       usd(b.spent),
       usd(b.limitCredits),

@@ -58,12 +58,25 @@ export function factLines(facts: readonly (readonly [string, string])[], width =
   return lines;
 }
 
-/** Pads a table: the first column left-aligned, the rest right-aligned, a dashed rule under the header. */
+/** Rows a table in a notification shows; the rest are summed up as "and N more". */
+export const TABLE_ROWS_MAX = 25;
+
+/**
+ * Pads a table: the first column left-aligned, the rest right-aligned, a dashed rule under the header. With
+ * `maxRows`, a longer table shows its first `maxRows` rows, then `and N more` (and then `footer` rows, such as
+ * a total, which always show).
+ */
 export function formatTable(
   header: readonly string[],
-  rows: readonly (readonly string[])[],
+  allRows: readonly (readonly string[])[],
   indent = '  ',
+  maxRows?: number,
+  footer: readonly (readonly string[])[] = [],
 ): string[] {
+  const cut = maxRows !== undefined && allRows.length > maxRows;
+  const rows = [...(cut ? allRows.slice(0, maxRows) : allRows), ...footer];
+  if (cut)
+    return [...formatTable(header, rows, indent), `${indent}and ${allRows.length - (maxRows ?? 0)} more`];
   const widths = header.map((h, i) => Math.max(textWidth(h), ...rows.map((r) => textWidth(r[i] ?? ''))));
   const line = (cells: readonly string[]) =>
     indent +

@@ -4,6 +4,7 @@
  */
 import type { AlertKind, Severity } from '../config.ts';
 import type { ChatCard } from './alerts/chat.ts';
+import { ledgerKey } from './ledger-key.ts';
 
 /** Limits and today's use of one model, as Runway reports them. `null` limits mean unlimited. */
 export interface ModelState {
@@ -30,8 +31,15 @@ export interface OrganizationDetails {
 /** Net credits of one UTC day, per model. */
 export interface UsageDay {
   readonly date: string;
+  /** A record without a prototype (`records.ts`): any string is a model name. */
   readonly credits: Readonly<Record<string, number>>;
+  /** Exact, the models left out of `credits` included. */
   readonly totalCredits: number;
+  /**
+   * Models left out of `credits` so the stored item fits DynamoDB's item size (the smallest amounts go
+   * first; `cycle-state.ts` `boundUsageDay`). Absent when none.
+   */
+  readonly modelsOmitted?: number | undefined;
 }
 
 /** `POST /v1/organization/usage` for `[startDate, beforeDate)`, validated. Days with no usage are absent. */
@@ -49,6 +57,11 @@ export interface Snapshot {
   readonly creditBalance: number;
   readonly maxMonthlyCreditSpend: number;
   readonly models: Readonly<Record<string, ModelState>>;
+  /**
+   * Models Runway listed that the snapshot leaves out so its item fits DynamoDB's item size (models with
+   * limits or use today are kept first; `cycle-state.ts` `buildSnapshot`). Absent when none.
+   */
+  readonly modelsOmitted?: number | undefined;
   readonly monthToDateCredits: number;
   readonly rolling30dCredits: number;
   readonly forecastMonthCredits: number | null;
@@ -75,7 +88,10 @@ export interface StateParameterRecord {
 
 /** An open low-balance episode: the balance alert re-arms only after it closes. */
 export interface BalanceEpisode {
-  /** The period key the episode's alert was recorded under (UTC `YYYY-MM-DDTHH`). */
+  /**
+   * The period key the episode's alert was recorded under: the ISO instant of the run that opened it, unique
+   * per episode (episodes opened before this rule carry the UTC hour `YYYY-MM-DDTHH`).
+   */
   readonly since: string;
 }
 
@@ -157,9 +173,12 @@ export interface Alert {
   readonly message: Message;
 }
 
-/** `ALERT#<kind>#<rule>#<period>#<level>` without the prefix. */
+/**
+ * `ALERT#<kind>#<rule>#<period>#<level>` without the prefix, each part encoded so that no two alerts share a
+ * key whatever names they carry (`ledger-key.ts`; ordinary names are unchanged).
+ */
 export function alertKey(alert: Pick<Alert, 'kind' | 'rule' | 'period' | 'level'>): string {
-  return `${alert.kind}#${alert.rule}#${alert.period}#${alert.level}`;
+  return ledgerKey(alert);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -178,11 +197,14 @@ export interface RunwayPort {
   fetchUsage(range: UsageRange): Promise<UsageReport>;
 }
 
-export type ClaimResult = 'claimed' | 'sent' | 'leased';
+/** `undeliverable`: SNS rejected the alert for good and the ledger gave up on it (reported as `guard-error`). */
+export type ClaimResult = 'claimed' | 'sent' | 'leased' | 'undeliverable';
 
 export interface PendingAlert {
   readonly key: string;
   readonly message: Message;
+  /** Publishes SNS rejected as invalid so far (counted on the ledger item). */
+  readonly rejections?: number | undefined;
   /** Destinations an earlier, partly failed run already delivered it to (see `PartialDeliveryError`). */
   readonly delivered?: readonly string[] | undefined;
 }
@@ -253,6 +275,24 @@ export interface StorePort {
   }): Promise<void>;
   /** The state of one ledger item (`pending` or `sent`), or undefined when there is none. */
   getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined>;
+  /**
+   * Gives back the lease of a claimed alert whose publish failed, so the next run (or an engineer's `check`
+   * right after fixing SNS) sends it at once. `rejected` counts the failure against the alert (SNS refused the
+   * message itself); returns how many times it was rejected so far.
+   */
+  releaseAlert(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly error: string;
+    readonly rejected: boolean;
+  }): Promise<{ readonly rejections: number }>;
+  /** Marks a pending alert `undeliverable` (final: never listed or claimed again) and drops its message. */
+  markAlertUndeliverable(input: {
+    readonly orgId: string;
+    readonly key: string;
+    readonly error: string;
+    readonly at: Date;
+  }): Promise<void>;
   /** Ledger items still `pending` whose lease expired before `now` (crashed or failed runs). */
   listPendingAlerts(orgId: string, now: Date): Promise<PendingAlert[]>;
   /** Every ledger item of the organization that is not `sent`, whatever its lease, in key order. */

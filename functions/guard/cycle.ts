@@ -29,6 +29,7 @@ import type { MessageContext } from '../domain/alerts/alert.ts';
 import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
 import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
 import {
+  boundUsageDay,
   buildSnapshot,
   buildStatus,
   changedDays,
@@ -62,7 +63,13 @@ import {
   type UsageReport,
 } from '../domain/types.ts';
 import { type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
-import { DEFAULT_LEASE_MS, type DeliveryOutcome, deliver, type NotificationResult } from './delivery.ts';
+import {
+  DEFAULT_LEASE_MS,
+  type DeliveryOutcome,
+  deliver,
+  markUndeliverable,
+  type NotificationResult,
+} from './delivery.ts';
 
 export { changedDays, cycleWindow, DEFAULT_LEASE_MS, type DeliveryOutcome, type NotificationResult };
 
@@ -263,7 +270,7 @@ export async function runOrgCycle(target: OrgTarget, deps: GuardDeps): Promise<O
   if (!saved.ok) return fail(run, saved.reason, [], 'saving the snapshot failed');
 
   // Step 6: deliver.
-  const delivered = await settle(deliver(run.org.id, evaluated.alerts, stored.pending, deliveryDeps(run)));
+  const delivered = await settle(deliverAndReport(run, evaluated.alerts, stored.pending));
   if (!delivered.ok) return fail(run, delivered.reason, [], 'recording alerts failed');
   return finish(run, {
     evaluated: { ...evaluated, status: published.status },
@@ -411,7 +418,7 @@ async function reportReadFailure(run: Run, reason: unknown, stored: StoredState)
         },
       ]
     : [];
-  const delivered = await settle(deliver(run.org.id, alerts, stored.pending, deliveryDeps(run)));
+  const delivered = await settle(deliverAndReport(run, alerts, stored.pending));
   if (!delivered.ok) {
     run.log.error('delivering notifications failed', {
       orgId: run.org.id,
@@ -419,6 +426,42 @@ async function reportReadFailure(run: Run, reason: unknown, stored: StoredState)
     });
   }
   return fail(run, reason, delivered.ok ? delivered.value : [], 'reading Runway failed');
+}
+
+/**
+ * Delivers, then reports once, as a `guard-error`, each alert this run gave up on (`undeliverable`). A report
+ * that is itself undeliverable is not reported again.
+ */
+async function deliverAndReport(
+  run: Run,
+  alerts: readonly Alert[],
+  pending: readonly PendingAlert[],
+): Promise<NotificationResult[]> {
+  const results = await deliver(run.org.id, alerts, pending, deliveryDeps(run));
+  const reports: Alert[] = results
+    .filter((n) => n.gaveUp && !(n.kind === 'guard-error' && n.message.attributes.rule === 'undeliverable'))
+    .map((n) => {
+      const info: GuardErrorInfo = {
+        reason: 'undeliverable',
+        detail: `SNS answered: ${n.error ?? 'rejected'}`,
+        keySource: run.target.keySource,
+        undelivered: { key: n.key, subject: n.subject, attempts: n.attempts ?? 0 },
+      };
+      const message = renderGuardError(info, run.ctx, run.today);
+      return {
+        kind: 'guard-error',
+        rule: message.json.rule as string,
+        period: message.json.period as string,
+        level: 'critical',
+        severity: 'critical',
+        covers: [],
+        message,
+      };
+    });
+  // The reports are claimed (or sent) before the alerts become undeliverable: see `delivery.ts`.
+  const reported = reports.length === 0 ? [] : await deliver(run.org.id, reports, [], deliveryDeps(run));
+  await markUndeliverable(run.org.id, results, deliveryDeps(run));
+  return [...results, ...reported];
 }
 
 function guardErrorInfo(error: unknown, keySource: string): GuardErrorInfo | undefined {
@@ -451,7 +494,7 @@ async function mergeUsage(
   stored: StoredState,
 ): Promise<Merged> {
   const rangeStart = runway.reports[0]?.startDate ?? run.window.startDate;
-  const fetched = indexUsage(accepted);
+  const fetched = indexUsage(accepted.map(boundUsageDay));
   const storedIndex = indexUsage(storedDays);
   const changed = changedDays(fetched, storedIndex, rangeStart, run.today);
   const usage = new Map(storedIndex);

@@ -3,9 +3,15 @@
  * 1. Claim each alert: create its ledger item `pending` with a lease, by a conditional write (absent, or
  *    `pending` with an expired lease). Alerts that earlier runs left pending are claimed the same way.
  * 2. Publish what this run claimed; on success mark the item `sent` with the transport's message id.
- * 3. A publish that fails leaves the item `pending`; the next run sends it.
- * 4. Lower thresholds crossed in the same run are recorded as covered (`sent`, no message).
- * 5. An alert that needs several publishes (the alerts topic and chat channels) is marked `sent` only when all
+ * 3. A publish that fails leaves the item `pending` and gives its lease back at once, so the next run (or a
+ *    `check` right after SNS is fixed) sends it.
+ * 4. A publish SNS rejects as invalid (the error's `permanent`) is counted on the item; after
+ *    {@link MAX_REJECTIONS} rejected runs the result says it gives up. The cycle claims a `guard-error` report
+ *    for it first, then {@link markUndeliverable} makes the item `undeliverable` (final, never listed again):
+ *    a run that stops in between leaves the item pending, and the next run gives up on it again, so the
+ *    report is never lost (nor doubled: its ledger key is derived from the alert's).
+ * 5. Lower thresholds crossed in the same run are recorded as covered (`sent`, no message).
+ * 6. An alert that needs several publishes (the alerts topic and chat channels) is marked `sent` only when all
  *    succeeded. When some failed, the ones that succeeded are recorded on the pending item and the retry
  *    skips them; only a crash between a publish and that record makes a destination receive it twice.
  */
@@ -27,7 +33,14 @@ export const DEFAULT_LEASE_MS = 120_000;
 /** Ledger items expire after this (DynamoDB TTL). Long enough to outlive any period they dedupe. */
 const LEDGER_TTL_DAYS = 400;
 
-export type DeliveryOutcome = 'sent' | 'duplicate' | 'in-flight' | 'failed';
+/** Runs in which SNS may reject an alert as invalid before the ledger gives up on it. */
+export const MAX_REJECTIONS = 3;
+
+/**
+ * `in-flight`: another live run holds the alert's lease and is sending it. `undeliverable`: SNS rejected it
+ * {@link MAX_REJECTIONS} times; the ledger gave up on it.
+ */
+export type DeliveryOutcome = 'sent' | 'duplicate' | 'in-flight' | 'failed' | 'undeliverable';
 
 export interface NotificationResult {
   readonly key: string;
@@ -39,7 +52,16 @@ export interface NotificationResult {
   readonly redelivery: boolean;
   readonly messageId?: string | undefined;
   readonly error?: string | undefined;
+  /** True when this run made the alert `undeliverable` (it is to be reported once). */
+  readonly gaveUp?: boolean | undefined;
+  /** Rejected publishes so far, for `undeliverable`. */
+  readonly attempts?: number | undefined;
   readonly message: Message;
+}
+
+/** Whether a notifier's error rejects the message itself (the SNS notifier sets `permanent`). */
+function isPermanent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 }
 
 export interface DeliveryDeps {
@@ -61,7 +83,7 @@ export async function deliver(
   pending: readonly PendingAlert[],
   deps: DeliveryDeps,
 ): Promise<NotificationResult[]> {
-  const { store, wall, log } = deps;
+  const { store, wall } = deps;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const expiresAt = new Date(wall().getTime() + LEDGER_TTL_DAYS * 86_400_000);
   const items = new Map<
@@ -125,6 +147,7 @@ export async function deliver(
       };
       if (claim === 'sent') return { ...common, outcome: 'duplicate' };
       if (claim === 'leased') return { ...common, outcome: 'in-flight' };
+      if (claim === 'undeliverable') return { ...common, outcome: 'undeliverable' };
       let messageId: string;
       try {
         messageId = await deps.notifier.publish(
@@ -136,24 +159,78 @@ export async function deliver(
           // The claim rewrote the item, so record everything reached so far, not only this attempt's.
           const destinations = [...new Set([...item.delivered, ...error.delivered.keys()])];
           await store.recordDelivered?.({ orgId, key, destinations });
-          log.error('a notification reached some destinations only; the rest are retried next run', {
+          deps.log.error('a notification reached some destinations only; the rest are retried next run', {
             orgId,
             key,
             delivered: destinations,
-            error: errorMessage(error),
           });
-          return { ...common, outcome: 'failed', error: errorMessage(error) };
         }
-        log.error('publishing a notification failed; it stays pending for the next run', {
-          orgId,
-          key,
-          error: errorMessage(error),
-        });
-        return { ...common, outcome: 'failed', error: errorMessage(error) };
+        return publishFailed(orgId, key, error, deps, common);
       }
       await store.markAlertSent({ orgId, key, messageId, sentAt: wall() });
       return { ...common, outcome: 'sent', messageId };
     }),
+  );
+}
+
+/**
+ * A failed publish: the lease goes back at once; a rejection of the message itself is counted, and the
+ * {@link MAX_REJECTIONS}th makes the alert `undeliverable`. A ledger write that fails here is logged, not
+ * thrown: the lease then expires on its own and the publish is retried.
+ */
+async function publishFailed(
+  orgId: string,
+  key: string,
+  error: unknown,
+  deps: DeliveryDeps,
+  common: Omit<NotificationResult, 'outcome'>,
+): Promise<NotificationResult> {
+  const { store, log } = deps;
+  const text = errorMessage(error);
+  const permanent = isPermanent(error);
+  try {
+    const { rejections } = await store.releaseAlert({ orgId, key, error: text, rejected: permanent });
+    if (permanent && rejections >= MAX_REJECTIONS) {
+      log.error('SNS rejected a notification for good; it is reported and marked undeliverable', {
+        orgId,
+        key,
+        rejections,
+        error: text,
+      });
+      return { ...common, outcome: 'undeliverable', error: text, gaveUp: true, attempts: rejections };
+    }
+  } catch (ledgerError) {
+    log.error('releasing a failed notification in the ledger failed; its lease expires on its own', {
+      orgId,
+      key,
+      error: errorMessage(ledgerError),
+    });
+  }
+  log.error('publishing a notification failed; it stays pending for the next run', {
+    orgId,
+    key,
+    error: text,
+  });
+  return { ...common, outcome: 'failed', error: text };
+}
+
+/** Marks the alerts this run gave up on `undeliverable`, once their reports are in the ledger. */
+export async function markUndeliverable(
+  orgId: string,
+  results: readonly NotificationResult[],
+  deps: Pick<DeliveryDeps, 'store' | 'wall'>,
+): Promise<void> {
+  await Promise.all(
+    results
+      .filter((n) => n.gaveUp)
+      .map((n) =>
+        deps.store.markAlertUndeliverable({
+          orgId,
+          key: n.key,
+          error: n.error ?? 'rejected',
+          at: deps.wall(),
+        }),
+      ),
   );
 }
 

@@ -175,18 +175,21 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
       fetchedAt: new Date(NOW).toISOString(),
       creditBalance: expect.any(Number),
       maxMonthlyCreditSpend: 200_000,
-      models: expect.objectContaining({
-        'veo3.1': {
+      // A list of entries: model names are data, not map keys.
+      models: expect.arrayContaining([
+        {
+          name: 'veo3.1',
           maxConcurrentGenerations: 5,
           maxDailyGenerations: 1000,
           dailyGenerations: expect.any(Number),
         },
-        magnific_precision_upscaler_v2: {
+        {
+          name: 'magnific_precision_upscaler_v2',
           maxConcurrentGenerations: null,
           maxDailyGenerations: null,
           dailyGenerations: expect.any(Number),
         },
-      }),
+      ]),
       monthToDateCredits: expect.any(Number),
       rolling30dCredits: expect.any(Number),
       forecastMonthCredits: expect.any(Number),

@@ -9,9 +9,11 @@
  *   told to fail (throttling, an outage) or to "crash" (throw before publishing, after the ledger claim).
  * - {@link snsThrottlingMiddleware}: makes an `SNSClient` answer Publish with a throttling error.
  */
+
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import { ledgerKey } from '../../functions/domain/ledger-key.ts';
 import type { Message, NotifierPort } from '../../functions/domain/types.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -161,7 +163,9 @@ export function isLedgerWrite(operation: string, body: Record<string, unknown>):
 
 /** True when an UpdateItem marks a ledger item `sent` (the store's `markAlertSent`). */
 export function isMarkSent(operation: string, body: Record<string, unknown>): boolean {
-  return operation === 'UpdateItem' && isLedgerWrite(operation, body);
+  // Claims and lease releases are ledger updates too; only the mark sets the state to `sent`.
+  const values = body.ExpressionAttributeValues as Record<string, { S?: string }> | undefined;
+  return operation === 'UpdateItem' && isLedgerWrite(operation, body) && values?.[':sent']?.S === 'sent';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -170,7 +174,7 @@ export function isMarkSent(operation: string, body: Record<string, unknown>): bo
 /** The ledger key a rendered message belongs to (`kind#rule#period#level`, as `alertKey` builds it). */
 export function ledgerKeyOf(message: Message): string {
   const { kind, rule, period, level } = message.json as Record<string, unknown>;
-  return `${String(kind)}#${String(rule)}#${String(period)}#${String(level)}`;
+  return ledgerKey({ kind: String(kind), rule: String(rule), period: String(period), level: String(level) });
 }
 
 export type NotifierFault =
@@ -187,6 +191,8 @@ export type NotifierFault =
 /** Thrown by {@link CountingNotifier} when a fault is set. */
 export class InjectedPublishError extends Error {
   override name = 'InjectedPublishError';
+  /** Like an SNS 400 (InvalidParameter): the message itself is rejected, every time. */
+  permanent = false;
 }
 
 /**
@@ -201,6 +207,14 @@ export class CountingNotifier implements NotifierPort {
   refused = 0;
   #failNext = 0;
   #failNextKind: NotifierFault = 'fail';
+  /** Ledger keys SNS rejects for good (a poison message), every time they are published. */
+  readonly poisoned = new Set<string>();
+  #poisonNext = false;
+
+  /** The next message published becomes a poison message: rejected as invalid now and on every later run. */
+  poisonNext(on = true): void {
+    this.#poisonNext = on;
+  }
 
   constructor(private readonly inner: NotifierPort) {}
 
@@ -210,6 +224,17 @@ export class CountingNotifier implements NotifierPort {
   }
 
   async publish(message: Message): Promise<string> {
+    const poisonKey = ledgerKeyOf(message);
+    if (this.#poisonNext) {
+      this.#poisonNext = false;
+      this.poisoned.add(poisonKey);
+    }
+    if (this.poisoned.has(poisonKey)) {
+      this.refused += 1;
+      const error = new InjectedPublishError('InvalidParameter: Invalid parameter: Message (injected)');
+      error.permanent = true;
+      throw error;
+    }
     let fault = this.fault;
     if (!fault && this.#failNext > 0) {
       this.#failNext -= 1;

@@ -185,7 +185,11 @@ describe('a first run, then the same hour again', () => {
     expect(usageKeys.at(-1)).toBe(`USAGE#${TODAY}`);
     expect(items.get(`USAGE#${TODAY}`)).toMatchObject({
       date: TODAY,
-      credits: { 'gen4.5': 600, 'veo3.1': 300 },
+      // Lists of entries: model names are data, not map keys.
+      credits: [
+        { model: 'gen4.5', credits: 600 },
+        { model: 'veo3.1', credits: 300 },
+      ],
       totalCredits: 900,
       fetchedAt: NOW.toISOString(),
     });
@@ -195,10 +199,10 @@ describe('a first run, then the same hour again', () => {
       fetchedAt: NOW.toISOString(),
       creditBalance: 200_000,
       maxMonthlyCreditSpend: 1_000_000,
-      models: {
-        'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 400 },
-        'veo3.1': { maxConcurrentGenerations: 2, maxDailyGenerations: null, dailyGenerations: 50 },
-      },
+      models: [
+        { name: 'gen4.5', maxConcurrentGenerations: 5, maxDailyGenerations: 1000, dailyGenerations: 400 },
+        { name: 'veo3.1', maxConcurrentGenerations: 2, maxDailyGenerations: null, dailyGenerations: 50 },
+      ],
       monthToDateCredits: 29_400,
       rolling30dCredits: 29 * 1500 + 900,
     });
@@ -246,7 +250,10 @@ describe('usage restatements', () => {
     expect(result.usageDaysWritten).toBe(1);
     const after = await h.items();
     expect(after.get(`USAGE#${restated}`)).toMatchObject({
-      credits: { 'gen4.5': 1000, 'veo3.1': 650 },
+      credits: [
+        { model: 'gen4.5', credits: 1000 },
+        { model: 'veo3.1', credits: 650 },
+      ],
       totalCredits: 1650,
       fetchedAt: at(11).toISOString(),
     });
@@ -667,7 +674,7 @@ describe('changes between runs', () => {
     simulator().setCreditBalance(h.apiKey, 30_000);
     const low = await h.run({ now: at(9) });
     expect(balanceSent(low)).toBe(1);
-    expect(low.status?.balanceEpisode).toEqual({ since: `${TODAY}T09` });
+    expect(low.status?.balanceEpisode).toEqual({ since: `${TODAY}T09:00:00.000Z` });
     const stillLow = await h.run({ now: at(10) });
     expect(balanceSent(stillLow)).toBe(0);
     expect(stillLow.notifications.map((n) => n.outcome)).toEqual(['duplicate']);

@@ -7,8 +7,15 @@ import { mkdir, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { recordFrom } from '../../functions/domain/records.ts';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -28,8 +35,13 @@ const NOW = new Date('2026-11-22T08:15:00.000Z');
 const LEASE_MS = 60_000;
 const EXPIRES_AT = new Date('2027-02-20T00:00:00.000Z');
 
+/** Model records have no prototype (model names are data), as the store reads them back. */
 function usageDay(date: string, credits: Record<string, number>): UsageDay {
-  return { date, credits, totalCredits: Object.values(credits).reduce((sum, n) => sum + n, 0) };
+  return {
+    date,
+    credits: recordFrom(Object.entries(credits)),
+    totalCredits: Object.values(credits).reduce((sum, n) => sum + n, 0),
+  };
 }
 
 function snapshot(date: string, overrides: Partial<Snapshot> = {}): Snapshot {
@@ -39,10 +51,10 @@ function snapshot(date: string, overrides: Partial<Snapshot> = {}): Snapshot {
     fetchedAt: `${date}T08:15:00.000Z`,
     creditBalance: 12_345.5,
     maxMonthlyCreditSpend: 100_000,
-    models: {
-      'veo3.1': { maxConcurrentGenerations: 2, maxDailyGenerations: 50, dailyGenerations: 12 },
-      gen4_turbo: { maxConcurrentGenerations: null, maxDailyGenerations: null, dailyGenerations: 0 },
-    },
+    models: recordFrom([
+      ['veo3.1', { maxConcurrentGenerations: 2, maxDailyGenerations: 50, dailyGenerations: 12 }],
+      ['gen4_turbo', { maxConcurrentGenerations: null, maxDailyGenerations: null, dailyGenerations: 0 }],
+    ]),
     monthToDateCredits: 4_200.25,
     rolling30dCredits: 9_000,
     forecastMonthCredits: 7_800.75,
@@ -117,7 +129,11 @@ describe('item round trips', () => {
       type: 'usage',
       orgId: ORG,
       date: '2026-11-21',
-      credits: { 'veo3.1': 1_200, gen4_turbo: 35.5 },
+      // Lists of entries, not maps keyed by model name.
+      credits: [
+        { model: 'veo3.1', credits: 1_200 },
+        { model: 'gen4_turbo', credits: 35.5 },
+      ],
       totalCredits: 1_235.5,
       fetchedAt: snap.fetchedAt,
     });
@@ -126,6 +142,7 @@ describe('item round trips', () => {
       sk: 'SNAPSHOT#2026-11-22',
       type: 'snapshot',
       ...snap,
+      models: Object.entries(snap.models).map(([name, state]) => ({ name, ...state })),
     });
     expect(await rawItem('STATUS')).toStrictEqual({
       pk: 'ORG#studio',
@@ -402,7 +419,7 @@ describe('saveCycle with a mocked client', () => {
   it('reads sent from the old item DynamoDB returns with a failed claim, without a second read', async () => {
     const docClient = createDocumentClient(localClientConfig('http://127.0.0.1:9'));
     const mock = mockClient(docClient);
-    mock.on(PutCommand).rejects(
+    mock.on(UpdateCommand).rejects(
       new ConditionalCheckFailedException({
         message: 'The conditional request failed',
         $metadata: {},
@@ -421,7 +438,7 @@ describe('saveCycle with a mocked client', () => {
     });
 
     expect(result).toBe('sent');
-    expect(mock).toHaveReceivedCommandWith(PutCommand, { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    expect(mock).toHaveReceivedCommandWith(UpdateCommand, { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
     expect(mock).not.toHaveReceivedCommand(GetCommand);
     mock.restore();
     docClient.destroy();
@@ -463,7 +480,8 @@ describe('alert ledger', () => {
       leaseUntil: NOW.getTime() + LEASE_MS,
       createdAt: NOW.toISOString(),
       subject: 'Studio: monthly-total at 80%',
-      message: message('Studio: monthly-total at 80%'),
+      // One JSON string: names in the body are data, not map keys.
+      message: JSON.stringify(message('Studio: monthly-total at 80%')),
       expiresAt: Math.floor(EXPIRES_AT.getTime() / 1000),
     });
 
@@ -485,7 +503,8 @@ describe('alert ledger', () => {
       state: 'sent',
       messageId: 'sns-message-1',
       sentAt: sentAt.toISOString(),
-      createdAt: later.toISOString(),
+      // A re-claim keeps when the alert was first claimed (and its count of rejected publishes).
+      createdAt: NOW.toISOString(),
       subject: 'Studio: monthly-total at 80%',
       expiresAt: Math.floor(EXPIRES_AT.getTime() / 1000),
     });

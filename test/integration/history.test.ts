@@ -115,7 +115,9 @@ describe('backfill', () => {
     const expectedCredits = expected.reduce((sum, d) => sum + d.totalCredits, 0);
     expect(code).toBe(0);
     expect(simulator().requests(apiKey)).toStrictEqual({ organization: 0, usage: 1 });
-    expect(await store.getUsage(ORG, '2020-01-01', TODAY)).toStrictEqual(expected);
+    expect(
+      (await store.getUsage(ORG, '2020-01-01', TODAY)).map((d) => ({ ...d, credits: { ...d.credits } })),
+    ).toStrictEqual(expected);
     expect(first.stdout()).toBe(
       `studio: ${from} to ${TODAY} (90 days): ${expected.length} days fetched, ${expected.length} days written; ` +
         `${expectedCredits.toLocaleString('en-US')} credits ($${(expectedCredits / 100).toFixed(2)}) net in 1 usage request ` +
@@ -142,7 +144,10 @@ describe('backfill', () => {
       `studio: ${addDays(TODAY, -6)} to ${TODAY} (7 days): 5 days fetched, 1 days written`,
     );
     expect(simulator().requests(apiKey)).toStrictEqual({ organization: 0, usage: 3 });
-    expect((await store.getUsage(ORG, addDays(TODAY, -4), addDays(TODAY, -4)))[0]?.credits).toStrictEqual({
+    // Model records have no prototype (model names are data).
+    expect({
+      ...(await store.getUsage(ORG, addDays(TODAY, -4), addDays(TODAY, -4)))[0]?.credits,
+    }).toStrictEqual({
       'veo3.1': 999,
       gen4: 7,
     });

@@ -29,8 +29,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
 import type { Config } from '../../functions/config.ts';
 import { addDays, dateRange } from '../../functions/domain/dates.ts';
-import type { UsageDay } from '../../functions/domain/types.ts';
+import { alertKey, type UsageDay } from '../../functions/domain/types.ts';
 import { cycleWindow, runOrgCycle } from '../../functions/guard/cycle.ts';
+import { MAX_REJECTIONS } from '../../functions/guard/delivery.ts';
 import { type Logger, silentLogger } from '../../functions/observability.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
 import { type RunwaySimulator, startRunwaySimulator } from '../../functions/simulator/server.ts';
@@ -51,7 +52,28 @@ const SEED = process.env.RELIABILITY_SIM_SEED
   ? Number(process.env.RELIABILITY_SIM_SEED)
   : Date.now() % 2 ** 31;
 const DAYS = 60;
-const MODELS = ['veo3.1', 'gen4.5', 'gen4_image'] as const;
+/**
+ * The third model's name is drawn per plan: an ordinary one, or a hostile one (members of `Object.prototype`,
+ * the ledger key's separator and escape, a model named like the organization-wide anomaly rule, long names,
+ * unicode and control characters), so every name Runway may send goes through every path.
+ */
+const HOSTILE_NAMES = [
+  'gen4_image',
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'a#b',
+  'total',
+  '%23',
+  `long-${'n'.repeat(295)}`,
+  'gen 🎬 👩‍👩‍👧 café',
+  'bidi\u202Eevil\u0007',
+] as const;
+const nameArb: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.constantFrom<string>(...HOSTILE_NAMES), weight: 4 },
+  { arbitrary: fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }), weight: 1 },
+);
 
 const FAULTS = [
   'runway-500',
@@ -67,6 +89,7 @@ const FAULTS = [
   'runway-partial',
   'runway-duplicate',
   'clock-back',
+  'sns-reject',
 ] as const;
 type Fault = (typeof FAULTS)[number] | 'none';
 
@@ -116,7 +139,7 @@ const dayArb: fc.Arbitrary<DayPlan> = fc.record({
   restatements: fc.array(
     fc.record({
       daysAgo: fc.integer({ min: 1, max: 10 }),
-      model: fc.integer({ min: 0, max: MODELS.length - 1 }),
+      model: fc.integer({ min: 0, max: 2 }),
       amount: fc.integer({ min: -300, max: 3000 }),
     }),
     { maxLength: 2 },
@@ -126,6 +149,7 @@ const dayArb: fc.Arbitrary<DayPlan> = fc.record({
 });
 
 const planArb = fc.record({
+  thirdModel: nameArb.filter((n) => n !== 'veo3.1' && n !== 'gen4.5'),
   startOffset: fc.integer({ min: 0, max: 364 }),
   days: fc.array(dayArb, { minLength: DAYS, maxLength: DAYS }),
 });
@@ -141,6 +165,7 @@ const totals = {
   lost: 0,
   duplicated: 0,
   resent: 0,
+  undeliverable: 0,
   slowest: 0,
   /** Cycles that got a suspicious answer, and the guard-error alerts they were expected to raise (one a day). */
   suspicious: 0,
@@ -193,7 +218,12 @@ function served(day: DayPlan, fraction: number): number[] {
   });
 }
 
-async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }): Promise<void> {
+async function runPlan(plan: {
+  thirdModel: string;
+  startOffset: number;
+  days: readonly DayPlan[];
+}): Promise<void> {
+  const MODELS = ['veo3.1', 'gen4.5', plan.thirdModel] as const;
   const config: Config = reliabilityConfig();
   const apiKey = uniqueApiKey('simulation');
   const start = addDays('2026-01-01', plan.startOffset);
@@ -202,11 +232,12 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
       apiKey,
       creditBalance: 100_000,
       maxMonthlyCreditSpend: 100_000,
-      tierModels: {
-        'veo3.1': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 },
-        'gen4.5': { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 },
-        gen4_image: { maxConcurrentGenerations: 5, maxDailyGenerations: null },
-      },
+      // Built from entries: a name such as `__proto__` stays an entry.
+      tierModels: Object.fromEntries([
+        ['veo3.1', { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 }],
+        ['gen4.5', { maxConcurrentGenerations: 5, maxDailyGenerations: 1000 }],
+        [plan.thirdModel, { maxConcurrentGenerations: 5, maxDailyGenerations: null }],
+      ]),
     }),
   );
   const target = runwayTarget(config, { apiKey, baseURL: simulator.url, timeoutMs: 1_000 });
@@ -311,7 +342,16 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
         before,
       );
     }
-    if (fault === 'none')
+    // A healthy cycle succeeds, except for a poison message SNS keeps rejecting until the ledger gives up.
+    const unpoisonedFailures = result.notifications.filter(
+      (n) => n.outcome === 'failed' && !faulty.notifier.poisoned.has(n.key),
+    );
+    if (fault === 'none' && (saved || unpoisonedFailures.length > 0))
+      expect(
+        result.ok || unpoisonedFailures.length === 0,
+        `healthy cycle at ${now.toISOString()}: ${result.error?.message}`,
+      ).toBe(true);
+    else if (fault === 'none')
       expect(result.ok, `healthy cycle at ${now.toISOString()}: ${result.error?.message}`).toBe(true);
 
     // The reference guard runs the cycles whose state the faulty world stored: a cycle that could not read
@@ -339,11 +379,12 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
     for (const r of day.restatements) {
       if (r.daysAgo > i) continue;
       const past = addDays(date, -r.daysAgo);
-      const pastUsage = simulator.getOrganization(apiKey)?.usage[past] ?? {};
-      const old = pastUsage[MODELS[r.model] as string] ?? 0;
+      const servedDay = simulator.getOrganization(apiKey)?.usage[past] ?? {};
+      const name = MODELS[r.model] as string;
+      const old = Object.hasOwn(servedDay, name) ? (servedDay[name] ?? 0) : 0;
       // Runway restates a day it still lists; a whole day with spend vanishing is what the trust rule refuses
       // (an empty or partial answer), so the world's restatements never erase a day.
-      const othersSpent = Object.entries(pastUsage).some(([m, v]) => m !== MODELS[r.model] && v !== 0);
+      const othersSpent = Object.entries(servedDay).some(([m, v]) => m !== name && v !== 0);
       if (r.amount === 0 && !othersSpent) continue;
       simulator.restateUsage(apiKey, past, MODELS[r.model] as string, r.amount);
       cumulative += r.amount - old;
@@ -368,24 +409,50 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
   const lastDay = addDays(start, daysPlan.length - 1);
   const lastHour = daysPlan.at(-1)?.runs.at(-1)?.hour ?? 0;
   await runBoth(lastDay, Math.min(23, lastHour + 1), 'none', lastHour === 23 ? 59 : 17);
+  // A poison message is retried for MAX_REJECTIONS runs before the ledger gives up on it: healthy cycles
+  // until no rejected alert is left pending (each an hour later on the next day).
+  for (let extra = 0; extra < MAX_REJECTIONS && faulty.notifier.poisoned.size > 0; extra++) {
+    const ledger = await readLedger(dynamo.client, faulty.tableName);
+    if (![...faulty.notifier.poisoned].some((k) => ledger.get(k)?.state === 'pending')) break;
+    await runBoth(addDays(lastDay, 1), extra, 'none');
+  }
 
   // Invariants 1 and 2.
   const [faultyLedger, referenceLedger] = await Promise.all([
     readLedger(dynamo.client, faulty.tableName),
     readLedger(dynamo.client, reference.tableName),
   ]);
-  const pending = [...faultyLedger.values()].filter((e) => e.state !== 'sent').map((e) => e.key);
+  const pending = [...faultyLedger.values()]
+    .filter((e) => e.state !== 'sent' && e.state !== 'undeliverable')
+    .map((e) => e.key);
   expect(pending, 'nothing stays pending after a healthy cycle').toEqual([]);
   const expected = new Set([...referenceLedger.values()].filter((e) => e.state === 'sent').map((e) => e.key));
-  // guard-error alerts exist only where faults made Runway's answer untrusted (counted apart below).
-  const delivered = new Set([...faultyLedger.values()].filter((e) => e.state === 'sent').map((e) => e.key));
+  // guard-error alerts for refused answers are counted apart below.
+  // An undeliverable alert (a poison message) counts as delivered when its guard-error report went out; the
+  // reports themselves are not expected (the reference world has no poison). No other fault raises guard-error.
+  const reportOf = (key: string) =>
+    alertKey({ kind: 'guard-error', rule: 'undeliverable', period: key, level: 'critical' });
+  const reports = new Set<string>();
+  const delivered = new Set<string>();
+  for (const e of faultyLedger.values()) {
+    if (e.state === 'sent' && e.key.startsWith('guard-error#undeliverable#')) reports.add(e.key);
+    else if (e.state === 'sent') delivered.add(e.key);
+  }
+  for (const e of faultyLedger.values()) {
+    if (e.state !== 'undeliverable') continue;
+    expect(faulty.notifier.poisoned.has(e.key), `${e.key} is undeliverable only if SNS rejected it`).toBe(
+      true,
+    );
+    if (faultyLedger.get(reportOf(e.key))?.state === 'sent') delivered.add(e.key);
+    totals.undeliverable += 1;
+  }
   const lost = [...expected].filter((k) => !delivered.has(k));
   // A refused answer's guard-error is the one alert the reference (which never saw the answer) cannot have.
   const extra = [...delivered].filter((k) => !expected.has(k) && !refusedKeys.has(k));
   const duplicates = faulty.notifier.duplicates().filter((k) => !markFailedKeys.has(k));
   const resent = faulty.notifier.duplicates().filter((k) => markFailedKeys.has(k));
   for (const [key, entry] of faultyLedger) {
-    if (entry.coveredBy === undefined) {
+    if (entry.coveredBy === undefined && entry.state === 'sent') {
       expect(faulty.notifier.published.get(key) ?? 0, `${key} was published`).toBeGreaterThanOrEqual(1);
     }
   }
@@ -396,11 +463,10 @@ async function runPlan(plan: { startOffset: number; days: readonly DayPlan[] }):
   totals.lost += lost.length;
   totals.duplicated += duplicates.length;
   totals.resent += resent.length;
-  expect({ lost, extra, duplicates }, JSON.stringify({ lost, extra, duplicates })).toEqual({
-    lost: [],
-    extra: [],
-    duplicates: [],
-  });
+  expect(
+    { lost, extra, duplicates },
+    `lost, extra or doubled alerts: ${JSON.stringify({ lost, extra, duplicates, states: lost.map((k) => faultyLedger.get(k)?.state ?? 'absent'), poisoned: [...faulty.notifier.poisoned] }).slice(0, 2_000)}`,
+  ).toEqual({ lost: [], extra: [], duplicates: [] });
 
   // Invariant 4: history equals what Runway last reported over the last window.
   const org = simulator.getOrganization(apiKey);
@@ -502,10 +568,15 @@ function injectFault(fault: Fault, apiKey: string, world: World, markFailed: Set
     case 'crash-after-claim':
       world.notifier.failNext(1, 'crash');
       return;
+    case 'sns-reject':
+      // The next alert becomes a poison message: SNS rejects it as invalid on every run from now on.
+      world.notifier.poisonNext();
+      return;
     case 'runway-empty':
     case 'runway-partial':
     case 'runway-duplicate':
     case 'clock-back':
+      return;
     case 'none':
       return;
   }
@@ -516,6 +587,7 @@ function clearFaults(world: World): void {
   proxy.setRule(undefined);
   world.notifier.fault = undefined;
   world.notifier.failNext(0);
+  world.notifier.poisonNext(false);
 }
 
 test(`${PROPERTY_RUNS} seeded runs of ${DAYS} simulated days with random faults lose and double nothing`, async () => {
@@ -534,7 +606,7 @@ test(`${PROPERTY_RUNS} seeded runs of ${DAYS} simulated days with random faults 
   });
   recordScenario({
     suite: 'simulation',
-    scenario: `${PROPERTY_RUNS} × ${DAYS} days, random faults, seed ${SEED} (re-sent: ${totals.resent}, at least once)`,
+    scenario: `${PROPERTY_RUNS} × ${DAYS} days, random faults and model names, seed ${SEED} (re-sent: ${totals.resent}, at least once; undeliverable and reported: ${totals.undeliverable})`,
     runs: totals.runs,
     faultsInjected: totals.faults,
     alertsExpected: totals.expected,

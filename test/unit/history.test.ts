@@ -266,7 +266,7 @@ describe('buildHistory by day', () => {
       ['2026-03-03', 0, 0, null, true, 0],
       ['2026-03-04', 77, 0.77, null, true, 1],
     ]);
-    expect(history.rows[1]?.models).toStrictEqual({ 'gen4.5': -450, gen4_image: 0, 'veo3.1': 800 });
+    expect({ ...history.rows[1]?.models }).toStrictEqual({ 'gen4.5': -450, gen4_image: 0, 'veo3.1': 800 });
     expect(history.totals).toStrictEqual({
       credits: 1927,
       usd: 19.27,
@@ -377,7 +377,7 @@ describe('buildHistory by day', () => {
       ...COVERED,
     });
     expect(history.totals.credits).toBe(0.7);
-    expect(history.totals.models).toStrictEqual({ a: 0.7 });
+    expect({ ...history.totals.models }).toStrictEqual({ a: 0.7 });
   });
 });
 

@@ -18,12 +18,13 @@ import {
 } from '../../functions/domain/alerts/registry.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { indexUsage } from '../../functions/domain/figures.ts';
-import type {
-  BalanceEpisode,
-  ModelState,
-  OrganizationDetails,
-  Snapshot,
-  UsageDay,
+import {
+  alertKey,
+  type BalanceEpisode,
+  type ModelState,
+  type OrganizationDetails,
+  type Snapshot,
+  type UsageDay,
 } from '../../functions/domain/types.ts';
 import { ruleInputOf } from '../helpers/rule-input.ts';
 
@@ -297,11 +298,12 @@ describe('budget: scope and units', () => {
   );
 
   it('a budget id with "#" cannot break the ledger key', () => {
-    // The schema forbids it, but the rule escapes it anyway; check the escape on a hand-built budget.
+    // The schema forbids it, but the ledger key encodes it anyway; check it on a hand-built budget.
     const input = inputOf({ now: '2026-11-10T00:00:00Z', usage: { '2026-11-05': { gen: 900 } } });
     const org = { ...input.org, budgets: [{ ...monthBudget(), id: 'a#b', forecast: undefined }] };
     const [finding] = ofKind(evaluateRules({ ...input, org } as RuleInput).findings, 'budget');
-    expect(finding?.rule).toBe('a_b');
+    expect(finding?.rule).toBe('a#b');
+    expect(finding && alertKey(finding)).toBe('budget#a%23b#2026-11#80');
   });
 });
 
@@ -451,8 +453,12 @@ describe('balance: floors and episodes', () => {
     });
     expect(finding?.breached).toEqual(breached);
     if (breached) {
-      expect(finding).toMatchObject({ severity: 'critical', level: 'critical', period: '2026-11-20T09' });
-      expect(episode).toEqual({ since: '2026-11-20T09' });
+      expect(finding).toMatchObject({
+        severity: 'critical',
+        level: 'critical',
+        period: '2026-11-20T09:15:00.000Z',
+      });
+      expect(episode).toEqual({ since: '2026-11-20T09:15:00.000Z' });
     } else expect(episode).toBeUndefined();
   });
 
@@ -493,9 +499,9 @@ describe('balance: floors and episodes', () => {
 
   it('an episode fires once, stays quiet while low, re-arms after the balance recovers', () => {
     const org = { lowBalance: { credits: 5000 } };
-    // 1. Drops below: a new episode keyed by the hour it opened.
+    // 1. Drops below: a new episode keyed by the instant of the run that opened it.
     const first = balance({ org, details: { creditBalance: 4000 } });
-    expect(first.episode).toEqual({ since: '2026-11-20T09' });
+    expect(first.episode).toEqual({ since: '2026-11-20T09:15:00.000Z' });
     // 2. Hours later, still low: same ledger period (the ledger dedupes it), episode kept.
     const later = balance({
       now: '2026-11-21T15:00:00Z',
@@ -516,8 +522,24 @@ describe('balance: floors and episodes', () => {
     expect(recovered.episode).toBeUndefined();
     // 4. Low again: a new episode, so a new ledger key and a new alert.
     const again = balance({ now: '2026-11-23T10:30:00Z', org, details: { creditBalance: 100 } });
-    expect(again.finding?.period).toBe('2026-11-23T10');
+    expect(again.finding?.period).toBe('2026-11-23T10:30:00.000Z');
     expect(again.finding?.period).not.toBe(first.finding?.period);
+  });
+
+  it('low, topped up and low again within the same hour is a second episode with its own ledger key', () => {
+    const org = { lowBalance: { credits: 5000 } };
+    const first = balance({ now: '2026-11-20T09:00:00Z', org, details: { creditBalance: 4000 } });
+    const topped = balance({
+      now: '2026-11-20T09:20:00Z',
+      org,
+      details: { creditBalance: 9000 },
+      balanceEpisode: first.episode,
+    });
+    expect(topped.episode).toBeUndefined();
+    const again = balance({ now: '2026-11-20T09:40:00Z', org, details: { creditBalance: 4000 } });
+    expect(again.finding).toBeDefined();
+    const key = (f: typeof first.finding) => f && alertKey(f);
+    expect(key(again.finding)).not.toBe(key(first.finding));
   });
 });
 

@@ -124,6 +124,31 @@ describe('SnsNotifier.publish', () => {
     await expect(publishing).rejects.toThrow(/returned no MessageId/);
   });
 
+  it.each([
+    ['InvalidParameter', 400, true],
+    ['InvalidParameterValue', 400, true],
+    ['ValidationException', 400, true],
+    ['Throttling', 400, false],
+    ['KMSThrottling', 400, false],
+    ['KMSDisabled', 400, false],
+    ['AuthorizationError', 403, false],
+    ['NotFound', 404, false],
+    ['InternalError', 500, false],
+  ] as const)('classifies %s (%i) as permanent: %s', async (name, status, permanent) => {
+    snsMock.on(PublishCommand).rejects(
+      new SNSServiceException({
+        name,
+        message: 'test',
+        $fault: 'client',
+        $metadata: { httpStatusCode: status },
+      }),
+    );
+    const notifier = new SnsNotifier({ client: new SNSClient({}), topicArn: TOPIC_ARN });
+    const error = await notifier.publish(budgetMessage()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SnsPublishError);
+    expect((error as SnsPublishError).permanent).toBe(permanent);
+  });
+
   it('wraps an SNS throttling error, naming the topic and subject, with the original as cause', async () => {
     // Prepare
     const throttled = new SNSServiceException({

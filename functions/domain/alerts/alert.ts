@@ -139,7 +139,12 @@ export function percentOf(value: number, limit: number): number {
   return limit > 0 ? (value / limit) * 100 : 0;
 }
 
-/** Ledger keys may not contain `#` in their parts. */
-export function keyPart(value: string): string {
-  return value.replaceAll('#', '_');
+/**
+ * The rule of a finding scoped to one model, when the kind also has organization-wide rules (`reserved`):
+ * the model's name as is, unless it equals a reserved rule or starts with `model:`; then `model:<name>`. So a
+ * model named `total` never takes the organization-wide rule `total`, and no two models share a rule.
+ * (`alertKey` encodes the rule for the ledger.)
+ */
+export function modelRule(model: string, reserved: readonly string[]): string {
+  return reserved.includes(model) || model.startsWith('model:') ? `model:${model}` : model;
 }

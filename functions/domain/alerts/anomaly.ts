@@ -11,8 +11,8 @@ import {
   type Draft,
   defineAlert,
   type FindingBase,
-  keyPart,
   type MessageContext,
+  modelRule,
   RUNWAY_PAGES,
 } from './alert.ts';
 
@@ -35,6 +35,8 @@ export interface AnomalyFinding extends FindingBase {
 /** Days before `date` the anomaly rule compares against, and how many must be known. */
 const BASELINE_DAYS = 14;
 const MIN_KNOWN_DAYS = 7;
+/** The organization-wide rule; per-model rules never equal it (`modelRule`). */
+const TOTAL_RULE = 'total';
 
 function ratioText(value: number, base: number): string {
   return base > 0 ? `${(value / base).toFixed(1)}×` : 'far above';
@@ -125,7 +127,7 @@ export const anomalyAlert = defineAlert<AnomalyFinding>({
       if (isAnomalous(totalSpend, totalMedian)) {
         out.push({
           ...common,
-          rule: 'total',
+          rule: TOTAL_RULE,
           summary: `spend on ${date} is ${ratioText(totalSpend, totalMedian)} the usual day, driven by ${driver.model}`,
           date,
           scope: 'total',
@@ -141,7 +143,7 @@ export const anomalyAlert = defineAlert<AnomalyFinding>({
       for (const m of perModel.filter((p) => isAnomalous(p.spend, p.median))) {
         out.push({
           ...common,
-          rule: keyPart(m.model),
+          rule: modelRule(m.model, [TOTAL_RULE]),
           summary: `${m.model} spend on ${date} is ${ratioText(m.spend, m.median)} its usual day`,
           date,
           scope: m.model,

@@ -99,8 +99,11 @@ export function runsOutText(b: BalanceState): string {
  */
 function lowSinceText(period: string, now: Date): string {
   const iso = now.toISOString();
-  return iso.startsWith(period)
-    ? `${formatInstant(iso)} (this check)`
+  // An episode is keyed by the instant of the check that opened it (older episodes by its UTC hour).
+  if (period === iso || (period.length <= 13 && iso.startsWith(period)))
+    return `${formatInstant(iso)} (this check)`;
+  return period.length > 13
+    ? `${formatInstant(period)} (the first check that saw it)`
     : `the check in the hour from ${formatHourKey(period)} (the first that saw it)`;
 }
 
@@ -208,7 +211,9 @@ export const balanceAlert = defineAlert<BalanceFinding>({
   evaluate({ input, overview }) {
     const state = overview.balance;
     if (state.breached.length === 0) return [];
-    const episode = input.balanceEpisode ?? { since: input.now.toISOString().slice(0, 13) };
+    // A new episode is keyed by the instant of the run that opened it: unique per episode, so a balance that
+    // is topped up and goes low again within the hour is announced again.
+    const episode = input.balanceEpisode ?? { since: input.now.toISOString() };
     return [
       {
         kind: 'balance',

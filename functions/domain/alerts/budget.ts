@@ -16,13 +16,13 @@ import {
   PERIOD_NOUN,
   round2,
 } from '../format.ts';
-import { formatTable } from '../text-layout.ts';
+import { tableName } from '../outside-text.ts';
+import { formatTable, TABLE_ROWS_MAX } from '../text-layout.ts';
 import {
   CONFIG_PLACE,
   type Draft,
   defineAlert,
   type FindingBase,
-  keyPart,
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
@@ -149,7 +149,9 @@ function draft(f: BudgetFinding, ctx: MessageContext): Draft {
         lines: f.byModel.length
           ? formatTable(
               ['Model', 'Dollars', 'Credits'],
-              f.byModel.map((m) => [m.model, usd(m.credits), formatNumber(m.credits)]),
+              f.byModel.map((m) => [tableName(m.model), usd(m.credits), formatNumber(m.credits)]),
+              '  ',
+              TABLE_ROWS_MAX,
             )
           : ['  (no usage recorded)'],
       },
@@ -239,7 +241,7 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       const runsOut = overview.balance.runsOutOn;
       out.push({
         kind: 'budget',
-        rule: keyPart(budget.id),
+        rule: budget.id,
         period: row.periodKey,
         level: String(crossing.threshold),
         severity: crossing.severity,

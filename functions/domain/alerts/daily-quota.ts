@@ -4,7 +4,7 @@
  */
 import { utcDate } from '../dates.ts';
 import { formatNumber, formatPercent, round2 } from '../format.ts';
-import { type Draft, defineAlert, type FindingBase, keyPart, percentOf, RUNWAY_PAGES } from './alert.ts';
+import { type Draft, defineAlert, type FindingBase, percentOf, RUNWAY_PAGES } from './alert.ts';
 import { highestCrossed } from './thresholds.ts';
 
 export interface DailyQuotaFinding extends FindingBase {
@@ -62,7 +62,7 @@ export const dailyQuotaAlert = defineAlert<DailyQuotaFinding>({
       if (!crossing) continue;
       out.push({
         kind: 'daily-quota',
-        rule: keyPart(model),
+        rule: model,
         period: today,
         level: String(crossing.threshold),
         severity: crossing.severity,

@@ -24,7 +24,6 @@ import {
   type Draft,
   defineAlert,
   type FindingBase,
-  keyPart,
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
@@ -130,7 +129,7 @@ export const forecastAlert = defineAlert<ForecastFinding>({
           : undefined;
       out.push({
         kind: 'forecast',
-        rule: keyPart(budget.id),
+        rule: budget.id,
         period: row.periodKey,
         level: 'projected',
         severity: 'warning',

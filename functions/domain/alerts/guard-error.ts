@@ -6,7 +6,7 @@
 import { formatInstant } from '../format.ts';
 import { type Draft, defineAlert, type FindingBase, type MessageContext, RUNWAY_PAGES } from './alert.ts';
 
-export type GuardErrorReason = 'runway-auth' | 'runway-data' | 'api-key';
+export type GuardErrorReason = 'runway-auth' | 'runway-data' | 'api-key' | 'undeliverable';
 
 export interface GuardErrorInfo {
   readonly reason: GuardErrorReason;
@@ -17,6 +17,10 @@ export interface GuardErrorInfo {
   readonly keySource: string;
   /** When the guard last read this organization successfully (ISO instant), if ever. */
   readonly lastSuccessAt?: string | undefined;
+  /** For `undeliverable`: the alert SNS rejected for good. */
+  readonly undelivered?:
+    | { readonly key: string; readonly subject: string; readonly attempts: number }
+    | undefined;
 }
 
 export interface GuardErrorFinding extends FindingBase, GuardErrorInfo {
@@ -50,6 +54,7 @@ const REASONS: Readonly<
       readonly subject: (info: GuardErrorInfo) => string;
       readonly problem: string;
       readonly advice: (info: GuardErrorInfo) => readonly string[];
+      readonly headline?: (info: GuardErrorInfo, orgName: string) => string;
     }
   >
 > = {
@@ -71,6 +76,16 @@ const REASONS: Readonly<
       'If it persists, Runway may have changed its API: check for a newer Runway Budget Guard release, and send this message to the engineers.',
     ],
   },
+  undeliverable: {
+    subject: () => 'an alert could not be delivered — SNS rejected it',
+    problem: 'alert rejected by SNS',
+    headline: (info, orgName) =>
+      `SNS rejected an alert for ${orgName} ${info.undelivered?.attempts ?? 'several'} times as invalid, so the guard stopped retrying it: "${info.undelivered?.subject ?? ''}". ${info.detail}`,
+    advice: () => [
+      "Read the alert's figures with `budget-guard check` (or on the Usage page of the Runway developer portal): this is the one message that did not reach you.",
+      'Send this message to the engineers: the alert should never have been rejected. Other alerts are not affected and keep going out.',
+    ],
+  },
 };
 
 /** The finding for a failed read on `today`. */
@@ -78,7 +93,8 @@ export function guardErrorFinding(info: GuardErrorInfo, today: string): GuardErr
   return {
     kind: 'guard-error',
     rule: info.reason,
-    period: today,
+    // One report per undeliverable alert: its ledger key is the period.
+    period: info.undelivered?.key ?? today,
     level: 'critical',
     severity: 'critical',
     covers: [],
@@ -91,18 +107,28 @@ function draft(f: GuardErrorFinding, ctx: MessageContext): Draft {
   const reason = REASONS[f.reason];
   return {
     subject: reason.subject(f),
-    headline: `The budget guard could not check ${ctx.orgName} and cannot send budget alerts for it until this is fixed: ${f.detail}`,
-    facts: [
-      ['Problem', reason.problem],
-      ['Key source', f.keySource],
-      ...(f.status ? ([['HTTP status', String(f.status)]] as const) : []),
-      ['Failed at', formatInstant(ctx.now.toISOString())],
-      ...(f.lastSuccessAt
-        ? ([
-            ['Last good read', `${formatInstant(f.lastSuccessAt)}: alerts cover figures up to then`],
-          ] as const)
-        : []),
-    ],
+    headline:
+      reason.headline?.(f, ctx.orgName) ??
+      `The budget guard could not check ${ctx.orgName} and cannot send budget alerts for it until this is fixed: ${f.detail}`,
+    facts: f.undelivered
+      ? [
+          ['Problem', reason.problem],
+          ['Alert', f.undelivered.subject],
+          ['Ledger key', `ALERT#${f.undelivered.key}`],
+          ['Attempts', String(f.undelivered.attempts)],
+          ['Given up at', formatInstant(ctx.now.toISOString())],
+        ]
+      : [
+          ['Problem', reason.problem],
+          ['Key source', f.keySource],
+          ...(f.status ? ([['HTTP status', String(f.status)]] as const) : []),
+          ['Failed at', formatInstant(ctx.now.toISOString())],
+          ...(f.lastSuccessAt
+            ? ([
+                ['Last good read', `${formatInstant(f.lastSuccessAt)}: alerts cover figures up to then`],
+              ] as const)
+            : []),
+        ],
     advice: reason.advice(f),
     source: `Nothing could be read from Runway at ${formatInstant(ctx.now.toISOString())}${
       f.lastSuccessAt ? `; the last good read was at ${formatInstant(f.lastSuccessAt)}` : ''
@@ -115,6 +141,7 @@ function draft(f: GuardErrorFinding, ctx: MessageContext): Draft {
       status: f.status ?? null,
       keySource: f.keySource,
       lastSuccessAt: f.lastSuccessAt ?? null,
+      ...(f.undelivered ? { undelivered: f.undelivered } : {}),
     },
   };
 }
@@ -134,6 +161,25 @@ export const guardErrorAlert = defineAlert<GuardErrorFinding>({
             status: 401,
             keySource: `Secrets Manager secret budget-guard/runway/${ctx.orgId}`,
             lastSuccessAt: new Date(ctx.now.getTime() - 3_600_000).toISOString(),
+          },
+          ctx.now.toISOString().slice(0, 10),
+        ),
+    },
+    {
+      name: 'guard-error-undeliverable',
+      severity: 'critical',
+      finding: (ctx) =>
+        guardErrorFinding(
+          {
+            reason: 'undeliverable',
+            detail:
+              'SNS answered InvalidParameter: Invalid parameter: Message too long (3 publishes, the last at 09:30 UTC).',
+            keySource: 'SNS topic budget-guard-alerts',
+            undelivered: {
+              key: 'digest#daily#2026-11-22#info',
+              subject: `${ctx.orgName}: daily digest — $1,854.00 spent yesterday, balance $3,820.00 (~1 day)`,
+              attempts: 3,
+            },
           },
           ctx.now.toISOString().slice(0, 10),
         ),

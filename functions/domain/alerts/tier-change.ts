@@ -4,7 +4,9 @@
  * changes); info when every change gives more room, else warning.
  */
 import { formatDate, formatLimit, formatUsd } from '../format.ts';
-import { formatTable } from '../text-layout.ts';
+import { tableName } from '../outside-text.ts';
+import { ownValue } from '../records.ts';
+import { formatTable, TABLE_ROWS_MAX } from '../text-layout.ts';
 import type { ModelState } from '../types.ts';
 import { type Draft, defineAlert, type FindingBase, type MessageContext, RUNWAY_PAGES } from './alert.ts';
 
@@ -80,11 +82,13 @@ function draft(f: TierChangeFinding, ctx: MessageContext): Draft {
         lines: formatTable(
           ['Limit', 'Before', 'Now', ''],
           f.changes.map((c) => [
-            c.what,
+            tableName(c.what),
             formatLimit(c.before),
             formatLimit(c.after),
             c.better ? 'more room' : 'LESS ROOM',
           ]),
+          '  ',
+          TABLE_ROWS_MAX,
         ),
       },
     ],
@@ -142,8 +146,8 @@ export const tierChangeAlert = defineAlert<TierChangeFinding>({
     const tiered = (m: ModelState | undefined): m is ModelState => m !== undefined && m.inTier !== false;
     const models = [...new Set([...Object.keys(prev.models), ...Object.keys(cur.models)])].sort();
     for (const model of models) {
-      const a = prev.models[model];
-      const b = cur.models[model];
+      const a = ownValue(prev.models, model);
+      const b = ownValue(cur.models, model);
       if (tiered(a) && tiered(b)) {
         for (const [field, label] of [
           ['maxDailyGenerations', 'daily limit'],
@@ -158,6 +162,8 @@ export const tierChangeAlert = defineAlert<TierChangeFinding>({
             });
           }
         }
+      } else if (tiered(b) && a === undefined && (prev.modelsOmitted ?? 0) > 0) {
+        // The previous snapshot left models out to fit its item: this one may have been among them.
       } else if (tiered(b)) {
         changes.push({
           what: `${model} daily limit`,

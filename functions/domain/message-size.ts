@@ -1,0 +1,36 @@
+/**
+ * What SNS counts of a published notification, shared by the renderer (which keeps every message under the
+ * limit by construction) and the SNS notifier (which checks it before sending).
+ */
+import type { Message } from './types.ts';
+
+/**
+ * SNS's message size limit: 256 KiB = 262,144 bytes, the Message plus every attribute's name, data type and
+ * value, in UTF-8 (docs.aws.amazon.com/sns/latest/api/API_Publish.html, "Message").
+ */
+export const SNS_MAX_MESSAGE_BYTES = 262_144;
+
+/** The `MessageStructure: 'json'` document: the text for email, the JSON body for every machine protocol. */
+export function structuredMessage(message: Pick<Message, 'text' | 'json'>): string {
+  const body = JSON.stringify(message.json);
+  return JSON.stringify({
+    default: message.text,
+    email: message.text,
+    'email-json': body,
+    sqs: body,
+    lambda: body,
+    https: body,
+    http: body,
+    firehose: body,
+  });
+}
+
+/** Bytes SNS counts for `message`: the structured message and the attributes (`String` data type). */
+export function publishedBytes(message: Pick<Message, 'text' | 'json' | 'attributes'>): number {
+  let bytes = Buffer.byteLength(structuredMessage(message), 'utf8');
+  for (const [name, value] of Object.entries(message.attributes)) {
+    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength('String', 'utf8');
+    bytes += Buffer.byteLength(String(value), 'utf8');
+  }
+  return bytes;
+}
