@@ -732,25 +732,36 @@ function toSnapshot(item: Item): Snapshot {
   };
 }
 
-/** A tier as stored; its models as a Map, so a model named like an Object property is stored as data too. */
+/** A tier as stored: its models as a list of `{name, …limits}`, as snapshots store theirs (names are data). */
 function tierItem(tier: AnnouncedTier): Item {
   return {
     date: tier.date,
     maxMonthlyCreditSpend: tier.maxMonthlyCreditSpend,
-    models: new Map(Object.entries(tier.models).map(([name, limits]) => [name, { ...limits }])),
+    models: Object.entries(tier.models).map(([name, limits]) => ({
+      name,
+      maxConcurrentGenerations: limits.maxConcurrentGenerations,
+      maxDailyGenerations: limits.maxDailyGenerations,
+    })),
+    modelsOmitted: tier.modelsOmitted,
   };
 }
 
 /** A stored tier; its models in a prototype-less record (model names are data). */
 function toTier(item: Item): AnnouncedTier {
   const models: Record<string, TierLimits> = Object.create(null);
-  for (const [name, limits] of Object.entries((item.models ?? {}) as Record<string, Item>)) {
-    models[name] = {
-      maxConcurrentGenerations: numOrNull(limits, 'maxConcurrentGenerations'),
-      maxDailyGenerations: numOrNull(limits, 'maxDailyGenerations'),
+  for (const entry of Array.isArray(item.models) ? (item.models as Item[]) : []) {
+    models[str(entry, 'name')] = {
+      maxConcurrentGenerations: numOrNull(entry, 'maxConcurrentGenerations'),
+      maxDailyGenerations: numOrNull(entry, 'maxDailyGenerations'),
     };
   }
-  return { date: str(item, 'date'), maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'), models };
+  const omitted = item.modelsOmitted;
+  return {
+    date: str(item, 'date'),
+    maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'),
+    models,
+    ...(typeof omitted === 'number' && omitted > 0 ? { modelsOmitted: omitted } : {}),
+  };
 }
 
 function toStatus(item: Item): OrgStatus {

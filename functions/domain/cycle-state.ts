@@ -257,16 +257,39 @@ export function buildStatus(input: {
 
 /** The tier Runway reports now, as `AnnouncedTier` (models the tier lists; `date` is `today`). */
 export function tierOf(details: OrganizationDetails, today: string): AnnouncedTier {
-  const models: Record<string, TierLimits> = Object.create(null);
+  const entries: [string, TierLimits][] = [];
   for (const [name, m] of Object.entries(details.models)) {
     if (m.inTier === false) continue;
-    models[name] = {
-      maxConcurrentGenerations: m.maxConcurrentGenerations,
-      maxDailyGenerations: m.maxDailyGenerations,
-    };
+    entries.push([
+      name,
+      { maxConcurrentGenerations: m.maxConcurrentGenerations, maxDailyGenerations: m.maxDailyGenerations },
+    ]);
   }
-  return { date: today, maxMonthlyCreditSpend: details.maxMonthlyCreditSpend, models };
+  // The status item holds two tiers (announced and pending) within DynamoDB's 400 KB: a tier of thousands of
+  // long model names keeps the first models by name up to its share, and counts the rest.
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const models = emptyRecord<TierLimits>();
+  let bytes = 0;
+  let omitted = 0;
+  for (const [name, limits] of entries) {
+    const size = 1 + valueSize({ name, ...limits });
+    if (bytes + size > TIER_ENTRIES_MAX_BYTES) {
+      omitted++;
+      continue;
+    }
+    models[name] = limits;
+    bytes += size;
+  }
+  return {
+    date: today,
+    maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
+    models,
+    ...(omitted > 0 ? { modelsOmitted: omitted } : {}),
+  };
 }
+
+/** Bytes of one stored tier's model entries: two tiers fit a status item with room to spare. */
+export const TIER_ENTRIES_MAX_BYTES = 150_000;
 
 /**
  * What the tier-change rule compares Runway's tier with: the announced tier, as a snapshot-shaped baseline
@@ -277,11 +300,24 @@ export function tierBaseline(
   orgId: string,
   announced: AnnouncedTier | undefined,
   previous: Snapshot | undefined,
+  current?: OrganizationDetails,
 ): Snapshot | undefined {
   if (!announced) return previous;
   const models: Record<string, ModelState> = Object.create(null);
   for (const [name, limits] of Object.entries(announced.models))
     models[name] = { ...limits, dailyGenerations: 0 };
+  // A tier stored without some of its models (too large to store whole): a model it left out is taken as
+  // unchanged, never announced as added.
+  if (announced.modelsOmitted && current) {
+    for (const [name, m] of Object.entries(current.models)) {
+      if (m.inTier === false || Object.hasOwn(models, name)) continue;
+      models[name] = {
+        maxConcurrentGenerations: m.maxConcurrentGenerations,
+        maxDailyGenerations: m.maxDailyGenerations,
+        dailyGenerations: 0,
+      };
+    }
+  }
   return {
     orgId,
     date: announced.date,

@@ -112,6 +112,8 @@ export interface AnnouncedTier {
   readonly maxMonthlyCreditSpend: number;
   /** Models the tier lists (a prototype-less record: model names are data). */
   readonly models: Readonly<Record<string, TierLimits>>;
+  /** Models left out because the tier was too large to store whole (they are taken as unchanged). */
+  readonly modelsOmitted?: number | undefined;
 }
 
 export interface OrgStatus {

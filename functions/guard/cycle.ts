@@ -541,7 +541,7 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     usage: merged.usage,
     historyStart: merged.historyStart,
     // The tier-change rule compares with the tier subscribers were last told about.
-    previous: tierBaseline(run.org.id, stored.announcedTier, stored.previous),
+    previous: tierBaseline(run.org.id, stored.announcedTier, stored.previous, details),
     balanceEpisode: stored.status?.balanceEpisode,
   };
   const { findings, reports, overview, balanceEpisode } = evaluateRules(input);

@@ -271,7 +271,7 @@ describe('usage restatements', () => {
     expect(result.ok).toBe(true);
     expect(result.usageDaysWritten).toBe(1);
     expect((await h.items()).get(`USAGE#${restated}`)).toMatchObject({
-      credits: { 'veo3.1': 500 },
+      credits: [{ model: 'veo3.1', credits: 500 }],
       totalCredits: 500,
     });
   });
@@ -320,7 +320,7 @@ describe('answers that contradict stored history are not trusted', () => {
     expect(result.error?.message).toMatch(/listed no usage at all/);
     expect(result.notifications.map((n) => `${n.kind}:${n.outcome}`)).toEqual(['guard-error:sent']);
     expect(after).toEqual(before);
-    expect((await h.store.getStatus('acme'))?.balanceEpisode).toEqual({ since: `${TODAY}T09` });
+    expect((await h.store.getStatus('acme'))?.balanceEpisode).toEqual({ since: `${TODAY}T09:00:00.000Z` });
     // The next healthy run finds the episode open: the balance alert is not announced again.
     const next = await h.run({ now: at(12) });
     expect(next.ok).toBe(true);

@@ -464,7 +464,7 @@ describe('history', () => {
     // Assess
     expect(stored.map((s) => s.purchasedCredits)).toStrictEqual([50_000, 0, 2_500, undefined]);
     expect(Object.hasOwn(stored[3] ?? {}, 'purchasedCredits')).toBe(false);
-    expect(stored[0]).toStrictEqual({ ...snapshot('2026-03-02', 60_000), purchasedCredits: 50_000 });
+    expect(stored[0]).toEqual({ ...snapshot('2026-03-02', 60_000), purchasedCredits: 50_000 });
     const rows = run
       .stdout()
       .trimEnd()
@@ -580,7 +580,8 @@ describe('on the embedded store with the built-in simulator', () => {
       for (const row of body.slice(lost.length)) expect(row[4]).toBe('1');
       expect(Number(totals[4])).toBe(90 - lost.length);
       expect(history.stderr()).toBe(
-        `budget-guard: studio's history starts on ${firstUsage}: the ${lost.length} days from ${from} to ` +
+        'budget-guard: demo mode (no RUNWAYML_API_SECRET or TABLE_NAME): reading the simulated history in the demo store .budget-guard/demo/dynamo (simulated data only)\n' +
+          `budget-guard: studio's history starts on ${firstUsage}: the ${lost.length} days from ${from} to ` +
           `${lost.at(-1)} were never observed and are left blank, not 0. Runway serves usage only 90 days back, ` +
           "so history older than the guard's first run cannot be recovered: start the guard early.\n",
       );

