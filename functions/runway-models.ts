@@ -102,6 +102,7 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   const allowed = Math.max(2, Math.floor(name.length / 3));
   let best: { name: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    if (candidate === name) continue;
     const distance = editDistance(wanted, candidate.toLowerCase());
     if (distance <= allowed && (!best || distance < best.distance)) best = { name: candidate, distance };
   }
@@ -129,13 +130,16 @@ interface OrganizationLike {
 }
 
 /**
- * Budgets whose model is not in `known(org)`. `suggest(org)` lists the names to suggest from (default: the
- * known ones). `orgIndex` is each organization's index in the config, for the JSON path.
+ * Budgets whose model is not in `known(org)`. `suggest(org, model)` lists the names to suggest from
+ * (default: the known ones). `orgIndex` is each organization's index in the config, for the JSON path.
  */
 export function unknownBudgetModels<O extends OrganizationLike>(
   organizations: readonly O[],
   known: (org: O) => Iterable<string>,
-  options: { orgIndex?: (org: O, position: number) => number; suggest?: (org: O) => Iterable<string> } = {},
+  options: {
+    orgIndex?: (org: O, position: number) => number;
+    suggest?: (org: O, model: string) => Iterable<string>;
+  } = {},
 ): UnknownModel[] {
   const out: UnknownModel[] = [];
   organizations.forEach((org, position) => {
@@ -148,7 +152,7 @@ export function unknownBudgetModels<O extends OrganizationLike>(
         orgId: org.id,
         budgetId: budget.id,
         model: budget.model,
-        suggestion: closestName(budget.model, options.suggest?.(org) ?? knownNames),
+        suggestion: closestName(budget.model, options.suggest?.(org, budget.model) ?? knownNames),
       });
     });
   });
@@ -167,10 +171,15 @@ export function synthModelWarning(u: UnknownModel): string {
 
 /** The `check` warning: the organization's tier and stored usage never mention the model. */
 export function checkModelWarning(u: UnknownModel): string {
+  const published = RUNWAY_KNOWN_MODELS.includes(u.model);
   return (
     `${u.path}: budget "${u.budgetId}" of ${u.orgId} names the model "${u.model}", which is neither in the ` +
     `organization's tier nor in its stored usage, so the budget counts nothing yet${
       u.suggestion ? `; did you mean "${u.suggestion}"?` : '.'
-    } If the organization has simply not used it yet, ignore this warning.`
+    } ${
+      published
+        ? 'It is a model Runway publishes: if the organization has simply not used it yet, ignore this warning.'
+        : "It is not in Runway's published model list either: check the spelling, unless it is a model Runway added later."
+    }`
   );
 }

@@ -17,6 +17,10 @@ export interface ReportContext {
   readonly storeDescription: string;
   readonly notifierDescription: string;
   readonly simulated: boolean;
+  /** Where the config came from (`loadConfig`'s source), e.g. `cdk.json context.budgetGuard`. */
+  readonly configSource?: string | undefined;
+  /** Problems with the config this run can see but not fix, e.g. a budget on a model never seen. */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 const OUTCOME_TEXT = {
@@ -40,6 +44,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
   }
   lines.push('', `  Runway         ${ctx.runwayDescription}`, `  History        ${ctx.storeDescription}`);
   lines.push(`  Notifications  ${ctx.notifierDescription}`);
+  if (ctx.configSource) lines.push(`  Config         ${ctx.configSource}`);
 
   const o = result.overview;
   if (!o || !result.ok) {
@@ -78,6 +83,11 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
       'Budgets',
       ...formatBudgetTable(o.budgets, ctx.usdPerCredit),
     );
+  }
+  if (ctx.warnings && ctx.warnings.length > 0) {
+    lines.push('', 'Warnings', ...ctx.warnings.map((w) => `  - ${w}`));
+  }
+  if (o) {
     if (result.status) {
       lines.push(
         '',

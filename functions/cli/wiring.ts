@@ -87,7 +87,7 @@ export async function loadConfig(options: {
   }
   if (options.demo)
     return {
-      config: parseConfig(createDemoConfig(options.now), 'the demo config'),
+      config: parseConfig(createDemoConfig(), 'the demo config'),
       source: 'the built-in demo config',
     };
   try {
@@ -249,7 +249,7 @@ export async function openRunway(options: {
 
 /**
  * The prelude of every command that reads Runway: demo mode (asked for, or no RUNWAYML_API_SECRET), the
- * configuration, and the Runway targets. The caller closes `runway`.
+ * configuration (and where it came from), and the Runway targets. The caller closes `runway`.
  */
 export async function openGuardSources(options: {
   configPath?: string | undefined;
@@ -258,9 +258,9 @@ export async function openGuardSources(options: {
   now: Date;
   env: Env;
   cwd: string;
-}): Promise<{ config: Config; runway: Awaited<ReturnType<typeof openRunway>> }> {
+}): Promise<{ config: Config; configSource: string; runway: Awaited<ReturnType<typeof openRunway>> }> {
   const demo = options.demo || !options.env.RUNWAYML_API_SECRET?.trim();
-  const { config } = await loadConfig({
+  const { config, source: configSource } = await loadConfig({
     configPath: options.configPath,
     env: options.env,
     cwd: options.cwd,
@@ -268,5 +268,5 @@ export async function openGuardSources(options: {
     now: options.now,
   });
   const runway = await openRunway({ config, orgId: options.orgId, env: options.env, demo, now: options.now });
-  return { config, runway };
+  return { config, configSource, runway };
 }

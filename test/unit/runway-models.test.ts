@@ -100,7 +100,7 @@ describe('unknownBudgetModels', () => {
       ['$.organizations[1].budgets[2].model', 'zeta9', undefined],
     ]);
     expect(checkModelWarning(found[0] as (typeof found)[0])).toBe(
-      `$.organizations[1].budgets[1].model: budget "veo" of b names the model "veo3.2", which is neither in the organization's tier nor in its stored usage, so the budget counts nothing yet; did you mean "veo3.1"? If the organization has simply not used it yet, ignore this warning.`,
+      `$.organizations[1].budgets[1].model: budget "veo" of b names the model "veo3.2", which is neither in the organization's tier nor in its stored usage, so the budget counts nothing yet; did you mean "veo3.1"? It is not in Runway's published model list either: check the spelling, unless it is a model Runway added later.`,
     );
   });
 });
