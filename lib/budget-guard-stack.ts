@@ -28,6 +28,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type Config, ConfigError, deploymentSettings, type Subscription } from '../functions/config.ts';
 import { API_KEY_PLACEHOLDER, STACK_NAME_ENV } from '../functions/contract.ts';
+import { RUNWAY_KNOWN_MODELS, synthModelWarning, unknownBudgetModels } from '../functions/runway-models.ts';
 import { GuardAlarms } from './alarms.ts';
 import { ChatChannels } from './chat-channels.ts';
 import { GuardDashboard, MAX_DASHBOARD_ORGANIZATIONS } from './dashboard.ts';
@@ -124,6 +125,11 @@ export class BudgetGuardStack extends Stack {
         `The heartbeat alarm assumes ${config.schedule} runs at least hourly; with a less frequent cron ` +
           'schedule it fires between runs. Prefer rate(...) for schedules slower than hourly.',
       );
+    }
+
+    // A budget on a model Runway does not list never fires; a warning, since Runway adds models.
+    for (const unknown of unknownBudgetModels(config.organizations, () => RUNWAY_KNOWN_MODELS)) {
+      Validations.of(this).addWarning('budget-guard:unknown-model', synthModelWarning(unknown));
     }
 
     const deployment = deploymentSettings(config);

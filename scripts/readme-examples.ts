@@ -16,10 +16,12 @@ const END = '<!-- examples:end -->';
 const CAPTIONS: Readonly<Record<string, string>> = {
   budget: 'a month budget crosses a threshold while the month is projected over it',
   'budget-critical': 'a day budget is used up by mid-morning',
+  'budget-day-first-hour': 'a day budget crossed in the first hour of the day (00:30 UTC)',
   'budget-week': 'a weekly budget on its last day, projected within the limit',
   'budget-quarter-recurring': 'a quarterly budget past its limit, at a recurring step',
   forecast: 'the month is projected over budget',
   'forecast-quarter': 'the quarter is projected over budget',
+  'forecast-last-day': "on the month's last day, the rest of today still counts",
   'tier-cap': "the tier's 30-day purchase cap is filling up (purchases inferred from the balance)",
   'tier-cap-critical': "the tier's 30-day purchase cap is full",
   'tier-cap-short-history': 'the tier cap while the guard has watched purchases for less than 30 days',
@@ -31,6 +33,7 @@ const CAPTIONS: Readonly<Record<string, string>> = {
   anomaly: 'an unusual day of spend',
   'guard-error': 'the guard cannot read the organization',
   digest: 'the daily overview',
+  'digest-first-day': 'the daily overview on the first day watched: no complete day of history yet',
 };
 
 /** The generated block, markers included. */

@@ -1,6 +1,9 @@
 /** `budget-guard check`: one guard cycle, with the overview report and every notification. */
-import { runGuard } from '../guard/cycle.ts';
+import type { Config } from '../config.ts';
+import type { StorePort } from '../domain/types.ts';
+import { type OrgCycleResult, runGuard } from '../guard/cycle.ts';
 import { createJsonLogger, silentLogger } from '../observability.ts';
+import { checkModelWarning, RUNWAY_KNOWN_MODELS, unknownBudgetModels } from '../runway-models.ts';
 import { renderReport } from './report.ts';
 import { type Env, openGuardSources, openNotifier, openStatePublisher, openStore } from './wiring.ts';
 
@@ -23,7 +26,12 @@ export interface Io {
 /** Runs the check; returns the exit code (0 done, 1 the cycle failed). Throws UsageError/ConfigError (exit 2). */
 export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
-  const { config, runway, mode } = await openGuardSources({ ...options, now, env: io.env, cwd: io.cwd });
+  const { config, configSource, runway, mode } = await openGuardSources({
+    ...options,
+    now,
+    env: io.env,
+    cwd: io.cwd,
+  });
   const printed: string[] = [];
   const closers: { close(): Promise<void> }[] = [runway];
   try {
@@ -40,6 +48,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
       now: () => now,
       log: options.verbose ? createJsonLogger((l) => io.stderr(`${l}\n`)) : silentLogger,
     });
+    const warnings = await budgetModelWarnings(config, run.results, store.store);
     if (options.json) {
       io.stdout(
         `${JSON.stringify({
@@ -54,6 +63,15 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
               .filter((x) => x.outcome === 'in-flight')
               .map((x) => ({ orgId: r.orgId, key: x.key, subject: x.subject })),
           ),
+          config: configSource,
+          warnings: warnings.map(({ orgId, path, budgetId, model, suggestion, message }) => ({
+            orgId,
+            path,
+            budgetId,
+            model,
+            suggestion: suggestion ?? null,
+            message,
+          })),
           results: run.results,
         })}\n`,
       );
@@ -66,6 +84,8 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
             storeDescription: store.description,
             notifierDescription: notifier.description,
             simulated: runway.simulated,
+            configSource,
+            warnings: warnings.filter((w) => w.orgId === result.orgId).map((w) => w.message),
           }),
         );
       }
@@ -78,4 +98,32 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
   } finally {
     for (const c of closers.reverse()) await c.close().catch(() => {});
   }
+}
+
+/**
+ * Budgets naming a model that the organization's tier and its stored usage never mention: such a budget
+ * counts nothing (a typo, or a model not used yet). Organizations whose run read nothing are skipped.
+ */
+async function budgetModelWarnings(
+  config: Config,
+  results: readonly OrgCycleResult[],
+  store: StorePort,
+): Promise<(ReturnType<typeof unknownBudgetModels>[number] & { message: string })[]> {
+  const out: (ReturnType<typeof unknownBudgetModels>[number] & { message: string })[] = [];
+  for (const result of results) {
+    const index = config.organizations.findIndex((o) => o.id === result.orgId);
+    const org = config.organizations[index];
+    if (!result.overview || !org || org.budgets.every((b) => b.model === undefined)) continue;
+    const seen = new Set(result.overview.models.map((m) => m.model));
+    for (const day of await store.getUsage(org.id, '0000-01-01', result.overview.today)) {
+      for (const model of Object.keys(day.credits)) seen.add(model);
+    }
+    const unknown = unknownBudgetModels([org], () => seen, {
+      orgIndex: () => index,
+      // A published name is no typo of another published name, only perhaps of one the organization uses.
+      suggest: (_, model) => (RUNWAY_KNOWN_MODELS.includes(model) ? seen : [...seen, ...RUNWAY_KNOWN_MODELS]),
+    });
+    out.push(...unknown.map((u) => ({ ...u, message: checkModelWarning(u) })));
+  }
+  return out;
 }

@@ -18,6 +18,10 @@ export interface ReportContext {
   readonly storeDescription: string;
   readonly notifierDescription: string;
   readonly simulated: boolean;
+  /** Where the config came from (`loadConfig`'s source), e.g. `cdk.json context.budgetGuard`. */
+  readonly configSource?: string | undefined;
+  /** Problems with the config this run can see but not fix, e.g. a budget on a model never seen. */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 const OUTCOME_TEXT = {
@@ -43,6 +47,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
   }
   lines.push('', `  Runway         ${ctx.runwayDescription}`, `  History        ${ctx.storeDescription}`);
   lines.push(`  Notifications  ${ctx.notifierDescription}`);
+  if (ctx.configSource) lines.push(`  Config         ${ctx.configSource}`);
 
   if (result.readOnly) {
     lines.push('', `READ-ONLY RUN: ${result.readOnly.reason}.`);
@@ -84,6 +89,11 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
       'Budgets',
       ...formatBudgetTable(o.budgets, ctx.usdPerCredit),
     );
+  }
+  if (ctx.warnings && ctx.warnings.length > 0) {
+    lines.push('', 'Warnings', ...ctx.warnings.map((w) => `  - ${w}`));
+  }
+  if (o) {
     if (result.status && !result.readOnly) {
       lines.push(
         '',

@@ -108,7 +108,7 @@ export async function loadConfig(options: {
   }
   if (options.demo)
     return {
-      config: parseConfig(createDemoConfig(options.now), 'the demo config'),
+      config: parseConfig(createDemoConfig(), 'the demo config'),
       source: 'the built-in demo config',
     };
   try {
@@ -281,8 +281,8 @@ export async function openRunway(options: {
 
 /**
  * The prelude of every command that reads Runway: demo mode (asked for, or no RUNWAYML_API_SECRET), the
- * configuration, and the Runway targets. The caller closes `runway`, and opens its store and notifier with
- * `mode`, so a demo run stays in the demo's own store and outbox.
+ * configuration (and where it came from), and the Runway targets. The caller closes `runway`, and opens its
+ * store and notifier with `mode`, so a demo run stays in the demo's own store and outbox.
  */
 export async function openGuardSources(options: {
   configPath?: string | undefined;
@@ -291,9 +291,14 @@ export async function openGuardSources(options: {
   now: Date;
   env: Env;
   cwd: string;
-}): Promise<{ config: Config; runway: Awaited<ReturnType<typeof openRunway>>; mode: DataMode }> {
+}): Promise<{
+  config: Config;
+  configSource: string;
+  runway: Awaited<ReturnType<typeof openRunway>>;
+  mode: DataMode;
+}> {
   const demo = isDemo(options);
-  const { config } = await loadConfig({
+  const { config, source: configSource } = await loadConfig({
     configPath: options.configPath,
     env: options.env,
     cwd: options.cwd,
@@ -301,5 +306,5 @@ export async function openGuardSources(options: {
     now: options.now,
   });
   const runway = await openRunway({ config, orgId: options.orgId, env: options.env, demo, now: options.now });
-  return { config, runway, mode: { demo } };
+  return { config, configSource, runway, mode: { demo } };
 }

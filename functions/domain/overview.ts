@@ -93,6 +93,8 @@ export interface Overview {
     readonly dayBefore: { readonly date: string; readonly credits: number };
     readonly sameDayLastWeek: { readonly date: string; readonly credits: number };
   };
+  /** The first day the guard has usage for; days before it are unknown, not 0. */
+  readonly historyStart?: string | undefined;
   /** Daily spend of the 14 complete days before today. */
   readonly last14: { readonly from: string; readonly values: readonly number[] };
 }
@@ -178,6 +180,7 @@ export function computeOverview(input: RuleInput): Overview {
     recent: { dates, rows, totals: dates.map((d) => spendOn(usage, d)) },
     budgets,
     comparison: { yesterday: at(-1), dayBefore: at(-2), sameDayLastWeek: at(-8) },
+    historyStart: input.historyStart,
     last14: {
       from: last14From,
       values: dateRange(last14From, addDays(today, -1)).map((d) => spendOn(usage, d)),

@@ -5,8 +5,8 @@
  * The data is a pure function of the clock, with no randomness: each day's usage is drawn from a seeded
  * generator keyed by that date and model, so runs on different days agree on the history they share (except
  * the refund, which stays 10 days back); today's figures are a full day's scaled by the hour
- * (`(hour + 0.5) / 24`), so two runs in the same UTC hour see identical data. The budgets of
- * `createDemoConfig(now)` are sized from the same figures.
+ * (`(hour + 0.5) / 24`), so two runs in the same UTC hour see identical data. The config of
+ * `createDemoConfig()` is fixed: its limits do not depend on the clock, so an alert means the same on any day.
  *
  * The organization (Tier 3): 200 000 credits a month; gen4.5, veo3.1 (5 concurrent, 1000 a day), gen4_image,
  * eleven_multilingual_v2 (5, 2000) and magnific_precision_upscaler_v2 (unlimited); 60 days of usage ending
@@ -18,12 +18,15 @@
  * - `budget` veo-daily at 80% (warning): a veo3.1 batch render has run since midnight, so today's veo3.1 spend
  *   sits at 82–88% of its 3,000-credit ($30) daily budget at any hour.
  * - `daily-quota` gen4.5 at 80% (warning): 860–890 of 1000 generations (86–89%).
- * - `forecast` monthly-total (warning): the month budget is the forecast / 1.15 (month-to-date + mean of the
- *   last 7 complete days × days left), so the forecast sits at ≈ 115% of it.
- * - `budget` monthly-total at the highest threshold month-to-date has reached; month-to-date is
- *   ≈ 115% × (share of the month's spend already done), so: none until about the 13th, 50% from about the
- *   14th, 80% from about the 22nd, 100% (critical) in the last 3–4 days of a month. `describeDemo(now)` gives
- *   the exact figures.
+ * - `forecast` monthly-total (warning) while month-to-date is under the $1,100 (110 000-credit) month budget:
+ *   a month's spend is ≈ 122 000 (February) to ≈ 137 000 credits (31-day months), so the forecast
+ *   (month-to-date + mean of the last 7 complete days × the rest of today and the days left) sits at
+ *   109–136% of the limit at any hour of any day, the first of the month included.
+ * - `budget` monthly-total at the highest threshold month-to-date has reached, about 4 400 credits a day into
+ *   the month: none until about the 13th, 50% from about the 13th, 80% from about the 21st, and 100%
+ *   (critical) from the 25th–28th, when month-to-date passes the limit and the forecast falls silent (the
+ *   budget alert says it instead). So every run shows a forecast warning or a critical budget alert.
+ *   `describeDemo(now)` gives the exact figures.
  * - `digest` (info) when the run is at or after 08:00 UTC (the default digest hour).
  * And none of these: `tier-cap` (the last 30 days ≈ 130 000 credits ≈ 65% of 200 000, below 80%); `balance`
  * (≈ 10 days of mean spend, above both 20 000 credits and 7 days); `anomaly` (no day over 3× its 14-day
@@ -31,7 +34,7 @@
  * snapshot); `daily-quota` for other models (at most 40%), magnific (unlimited) or act_two (not in the tier).
  */
 import type { ConfigInput } from '../config.ts';
-import { addDays, daysBetween, daysInMonth, startOfMonth, utcDate } from '../domain/dates.ts';
+import { addDays, daysBetween, daysInMonth, restOfDay, startOfMonth, utcDate } from '../domain/dates.ts';
 import type { SimulatedModelLimits, SimulatedOrganization } from './organization.ts';
 import { type RunwaySimulator, type RunwaySimulatorOptions, startRunwaySimulator } from './server.ts';
 
@@ -85,7 +88,8 @@ const DEMO_MODELS: Readonly<Record<string, DemoModel>> = {
 const WEEKEND_FACTOR = 0.7;
 /** The demo's veo3.1 daily budget: $30 a day. */
 const VEO_DAILY_BUDGET_CREDITS = 3000;
-const FORECAST_OVER_BUDGET = 1.15;
+/** The demo's month budget: $1,100, below every month's projected spend (see the module comment). */
+const MONTH_BUDGET_USD = 1100;
 
 /**
  * The demo organization as of `now` (see the module comment for its shape).
@@ -134,6 +138,7 @@ export interface DemoFigures {
   readonly last7DaysMeanCredits: number;
   /** Days of the month after today. */
   readonly daysLeftInMonth: number;
+  /** Month-to-date + the mean of the last 7 complete days × (the rest of today + the days left), as the guard. */
   readonly forecastMonthCredits: number;
   readonly monthBudgetUsd: number;
   /** Month-to-date as a % of the month budget. */
@@ -160,11 +165,8 @@ export function describeDemo(now: Date): DemoFigures {
   const monthToDateCredits = totalBetween(startOfMonth(today), today);
   const last7DaysMeanCredits = totalBetween(addDays(today, -7), addDays(today, -1)) / 7;
   const daysLeftInMonth = daysInMonth(today) - Number(today.slice(8, 10));
-  const forecastMonthCredits = monthToDateCredits + last7DaysMeanCredits * daysLeftInMonth;
-  const monthBudgetUsd = Math.max(
-    10,
-    Math.round((forecastMonthCredits * 0.01) / FORECAST_OVER_BUDGET / 10) * 10,
-  );
+  const forecastMonthCredits = monthToDateCredits + last7DaysMeanCredits * (daysLeftInMonth + restOfDay(now));
+  const monthBudgetUsd = MONTH_BUDGET_USD;
   const monthBudgetCredits = monthBudgetUsd * 100;
   const rolling30dCredits = totalBetween(addDays(today, -29), today);
   return {
@@ -187,12 +189,11 @@ export function describeDemo(now: Date): DemoFigures {
 }
 
 /**
- * A valid config (input of `parseConfig`) for the demo organization at `now`: a monthly total budget in
- * dollars with a forecast, a daily veo3.1 budget in credits, a low-balance rule, and the two subscriptions of
- * the design. Its limits follow `describeDemo(now)`.
+ * A valid config (input of `parseConfig`) for the demo organization: a $1,100 monthly total budget with a
+ * forecast, a 3,000-credit daily veo3.1 budget, a low-balance rule, and the two subscriptions of the design.
+ * The same on every call: the limits are fixed, and the data is shaped to cross them at any hour of any day.
  */
-export function createDemoConfig(now: Date): ConfigInput {
-  const figures = describeDemo(now);
+export function createDemoConfig(): ConfigInput {
   return {
     organizations: [
       {
@@ -203,7 +204,7 @@ export function createDemoConfig(now: Date): ConfigInput {
           {
             id: 'monthly-total',
             period: 'month',
-            limit: { usd: figures.monthBudgetUsd },
+            limit: { usd: MONTH_BUDGET_USD },
             thresholds: [50, 80, 100],
             forecast: true,
           },
@@ -211,7 +212,7 @@ export function createDemoConfig(now: Date): ConfigInput {
             id: 'veo-daily',
             period: 'day',
             model: 'veo3.1',
-            limit: { credits: figures.veoDailyLimitCredits },
+            limit: { credits: VEO_DAILY_BUDGET_CREDITS },
             thresholds: [80, 100],
           },
         ],

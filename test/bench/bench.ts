@@ -230,7 +230,7 @@ try {
   progress('writes per steady-state cycle (demo organization)');
   const demoKey = `key_bench_demo_${'0'.repeat(49)}`;
   runway.addOrganization(createDemoOrganization({ apiKey: demoKey, now }));
-  const demoConfig = createDemoConfig(now);
+  const demoConfig = createDemoConfig();
   const demoOrg = demoConfig.organizations[0];
   if (!demoOrg) throw new Error('The demo config has no organization');
   secrets.set(demoOrg.apiKeySecretName, demoKey);
@@ -364,7 +364,7 @@ interface ScaleResult {
  * the second is measured. Between the two the child waits, so counters are reset for the measured one.
  */
 async function runScale(n: number, runs: number): Promise<ScaleResult> {
-  const monthBudget = createDemoConfig(now).organizations[0]?.budgets?.[0];
+  const monthBudget = createDemoConfig().organizations[0]?.budgets?.[0];
   if (!monthBudget) throw new Error('The demo config has no budget');
   const keys: string[] = [];
   const organizations = Array.from({ length: n }, (_, i) => {

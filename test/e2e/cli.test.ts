@@ -25,7 +25,7 @@ let configPath: string;
 beforeAll(async () => {
   work = await tempWorkdir();
   configPath = join(work.dir, 'budget-guard.json');
-  await writeFile(configPath, JSON.stringify(createDemoConfig(new Date(NOW)), null, 2));
+  await writeFile(configPath, JSON.stringify(createDemoConfig(), null, 2));
 });
 afterAll(async () => {
   await work?.remove();
@@ -73,6 +73,7 @@ describe('the default demo, twice', () => {
       expect(first.code).toBe(0);
       for (const text of [
         'SIMULATED DATA',
+        'Config         the built-in demo config',
         'Balance ',
         'Tier cap ',
         'Models (Runway daily window)',
@@ -394,7 +395,7 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
 
 describe('bad arguments and configuration exit 2 with the reason', () => {
   it('invalid config, unknown option, a bad --now and an unknown --org', async () => {
-    const bad = createDemoConfig(new Date(NOW)) as {
+    const bad = createDemoConfig() as {
       organizations: { budgets: { thresholds: number[] }[] }[];
     };
     const first = bad.organizations[0]?.budgets[0];

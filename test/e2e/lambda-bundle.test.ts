@@ -47,7 +47,7 @@ beforeAll(async () => {
   bundleFile = join(workDir, 'index.mjs');
   await build({ ...guardEsbuildOptions(bundleFile), logLevel: 'warning' });
   // As the stack ships it: the config next to index.mjs in the code asset, not in the environment.
-  await writeFile(join(workDir, 'config.json'), JSON.stringify(createDemoConfig(new Date())));
+  await writeFile(join(workDir, 'config.json'), JSON.stringify(createDemoConfig()));
 
   const apiKey = uniqueApiKey();
   runway = await startRunwaySimulator({

@@ -24,7 +24,7 @@ import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
 const NOW = new Date('2026-11-22T10:30:00.000Z');
 const TODAY = '2026-11-22';
 const ORG = 'studio';
-const CONFIG = JSON.stringify(createDemoConfig(NOW));
+const CONFIG = JSON.stringify(createDemoConfig());
 
 const simulator = useRunwaySimulator({ now: () => NOW });
 let dynamo: TestDynamo;

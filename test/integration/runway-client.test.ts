@@ -615,7 +615,7 @@ describe('the demo organization', () => {
   });
 
   it('comes with a valid config whose budgets match the data', () => {
-    const config = parseConfig(createDemoConfig(NOW), 'demo config');
+    const config = parseConfig(createDemoConfig(), 'demo config');
     const figures = describeDemo(NOW);
 
     const [org] = config.organizations;

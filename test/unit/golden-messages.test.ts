@@ -83,7 +83,7 @@ describe('golden messages', () => {
         rule: message.attributes.rule,
         severity: sample.severity,
         org: { id: 'studio', name: 'Studio production' },
-        generatedAt: SAMPLE_NOW.toISOString(),
+        generatedAt: (sample.now ?? SAMPLE_NOW).toISOString(),
         usdPerCredit: 0.01,
         subject: message.subject,
       });

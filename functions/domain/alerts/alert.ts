@@ -93,6 +93,11 @@ export interface Sample<F extends FindingBase = FindingBase> {
   readonly severity: Severity;
   /** Builds the finding for the organization and clock the message is rendered in. */
   readonly finding: (ctx: MessageContext) => F;
+  /**
+   * The clock the sample's figures were read at, for a sample about another hour than `SAMPLE_NOW` (the first
+   * hour of a day, the last day of a month): rendered at the fixture clock, it is stamped with this one.
+   */
+  readonly now?: Date;
 }
 
 /** One alert kind. Adding a kind is one file exporting this and one line in `registry.ts`. */

@@ -338,6 +338,34 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       }),
     },
     {
+      // The first hour of a UTC day: a batch render spent 82% of the day budget by 00:30. The pace of half an
+      // hour, scaled to 24, is the projection (the first quarter hour has none).
+      name: 'budget-day-first-hour',
+      severity: 'warning',
+      now: new Date('2026-11-22T00:30:00.000Z'),
+      finding: () => ({
+        kind: 'budget',
+        rule: 'veo-daily',
+        period: '2026-11-22',
+        level: '80',
+        severity: 'warning',
+        covers: [],
+        summary: 'budget veo-daily at 82% of its daily limit',
+        budget: VEO_DAILY,
+        spent: 32_800,
+        limitCredits: 40_000,
+        percent: (32_800 / 40_000) * 100,
+        threshold: 80,
+        nextThreshold: 100,
+        periodStart: '2026-11-22',
+        periodEnd: '2026-11-22',
+        crossedOn: '2026-11-22',
+        byModel: [{ model: 'veo3.1', credits: 32_800 }],
+        // 32,800 in the first 0.5 of 24 hours.
+        projected: Math.round(32_800 / (0.5 / 24)),
+      }),
+    },
+    {
       name: 'budget-week',
       severity: 'warning',
       finding: () => ({

@@ -69,37 +69,50 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
   const daysLeft = bal.daysLeft;
   const hasFloors = bal.floorCredits !== undefined || bal.floorDays !== undefined;
   const last14To = addDays(o.today, -1);
-  const spendRange = o.last14.values.length
-    ? `low ${usd(Math.min(...o.last14.values))}, high ${usd(Math.max(...o.last14.values))} a day`
-    : '';
+
   const day = (label: string, date: string) => `${label} (${formatDate(date).slice(0, -5)})`;
+  // Days before the guard's history starts are unknown: shown as such, never as 0.
+  const watched = (date: string) => o.historyStart === undefined || date >= o.historyStart;
+  const unknownWhy = `unknown: the guard's usage history starts ${o.historyStart ? formatDate(o.historyStart) : 'later'}`;
+  const row = (label: string, date: string, credits: number, vs: string) =>
+    watched(date)
+      ? [day(label, date), usd(credits), formatNumber(credits), vs]
+      : [day(label, date), 'unknown', '', ''];
+  const yesterdayKnown = watched(yesterday.date);
+  const last14Known = dateRange(o.last14.from, last14To).map(watched);
   const dailyTable = formatTable(
     ['Day', 'Dollars', 'Credits', 'Yesterday vs'],
     [
-      [day('Yesterday', yesterday.date), usd(yesterday.credits), formatNumber(yesterday.credits), ''],
-      [
-        day('Day before', dayBefore.date),
-        usd(dayBefore.credits),
-        formatNumber(dayBefore.credits),
-        versus(dayBefore.credits),
-      ],
-      [
-        day('Same day last week', sameDayLastWeek.date),
-        usd(sameDayLastWeek.credits),
-        formatNumber(sameDayLastWeek.credits),
-        versus(sameDayLastWeek.credits),
-      ],
+      row('Yesterday', yesterday.date, yesterday.credits, ''),
+      row('Day before', dayBefore.date, dayBefore.credits, yesterdayKnown ? versus(dayBefore.credits) : ''),
+      row(
+        'Same day last week',
+        sameDayLastWeek.date,
+        sameDayLastWeek.credits,
+        yesterdayKnown ? versus(sameDayLastWeek.credits) : '',
+      ),
     ],
   );
+  const known14 = o.last14.values.filter((_, i) => last14Known[i]);
+  const spendRange = known14.length
+    ? `low ${usd(Math.min(...known14))}, high ${usd(Math.max(...known14))} a day${
+        known14.length < o.last14.values.length ? ` (the ${dayCount(known14.length)} watched)` : ''
+      }`
+    : '';
+  const yesterdaySpent = yesterdayKnown
+    ? `${usd(yesterday.credits)} spent yesterday`
+    : "yesterday's spend unknown";
   const capShort = bal.creditsNeeded > bal.capLeft;
   const advice = digestAdvice(o, ctx, capShort);
   return {
-    subject: `daily digest — ${usd(yesterday.credits)} spent yesterday, balance ${usd(o.creditBalance)}${
+    subject: `daily digest — ${yesterdaySpent}, balance ${usd(o.creditBalance)}${
       daysLeft !== undefined ? ` (${daysLeft < 1 ? 'under a day' : `~${dayCount(daysLeft)}`})` : ''
     }`,
-    headline: `Daily Runway spend digest for ${ctx.orgName}, ${formatDate(o.today)}: ${usd(
-      yesterday.credits,
-    )} spent yesterday, ${usd(o.monthToDate)} so far this month. ${
+    headline: `Daily Runway spend digest for ${ctx.orgName}, ${formatDate(o.today)}: ${
+      yesterdayKnown
+        ? yesterdaySpent
+        : `yesterday's spend is unknown (the guard's usage history starts ${formatDate(o.historyStart ?? o.today)})`
+    }, ${usd(o.monthToDate)} so far this month${yesterdayKnown ? '' : ' (as far as the guard has seen)'}. ${
       active.length
         ? `${active.length} open ${active.length === 1 ? 'issue' : 'issues'}, listed under "Needs attention".`
         : advice.length
@@ -150,7 +163,12 @@ function draft(f: DigestFinding, ctx: MessageContext): Draft {
         lines: [
           ...dailyTable,
           '',
-          `  Last 14 days  ${sparkline(o.last14.values)}  ${formatDateRange(o.last14.from, last14To)}`,
+          known14.length
+            ? `  Last 14 days  ${sparkline(known14)}  ${formatDateRange(
+                last14Known.every(Boolean) ? o.last14.from : (o.historyStart ?? o.last14.from),
+                last14To,
+              )}`
+            : `  Last 14 days  ${unknownWhy}`,
           ...(spendRange ? [`                ${spendRange}`] : []),
         ],
       },
@@ -279,7 +297,12 @@ function sampleUsage(): UsageDay[] {
   });
 }
 
-function sampleFinding(ctx: MessageContext): DigestFinding {
+/**
+ * The digest of SAMPLE_NOW. With `firstRun`, the guard started watching today: Runway reported usage only for
+ * today, so there is no complete day to compare or average (the figures are unknown, never 0).
+ */
+function sampleFinding(ctx: MessageContext, firstRun = false): DigestFinding {
+  const usage = firstRun ? sampleUsage().filter((d) => d.date === SAMPLE_TODAY) : sampleUsage();
   const overview = computeOverview({
     org: {
       id: ctx.orgId,
@@ -329,8 +352,8 @@ function sampleFinding(ctx: MessageContext): DigestFinding {
         },
       },
     },
-    usage: indexUsage(sampleUsage()),
-    historyStart: addDays(SAMPLE_TODAY, -39),
+    usage: indexUsage(usage),
+    historyStart: firstRun ? SAMPLE_TODAY : addDays(SAMPLE_TODAY, -39),
   });
   return digestFinding(overview, ['gen4.5 at 88% of its daily generation limit']);
 }
@@ -348,5 +371,8 @@ export const digestAlert = defineAlert<DigestFinding>({
     ];
   },
   draft,
-  samples: [{ name: 'digest', severity: 'info', finding: sampleFinding }],
+  samples: [
+    { name: 'digest', severity: 'info', finding: (ctx) => sampleFinding(ctx) },
+    { name: 'digest-first-day', severity: 'info', finding: (ctx) => sampleFinding(ctx, true) },
+  ],
 });

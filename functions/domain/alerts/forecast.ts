@@ -215,5 +215,42 @@ export const forecastAlert = defineAlert<ForecastFinding>({
         exhaustedOn: '2026-12-27',
       }),
     },
+    {
+      // The month's last day at 09:30: no full day is left, but the rest of today (14.5 hours) still counts.
+      name: 'forecast-last-day',
+      severity: 'warning',
+      now: new Date('2026-11-30T09:30:00.000Z'),
+      finding: () => ({
+        kind: 'forecast',
+        rule: 'monthly-total',
+        period: '2026-11',
+        level: 'projected',
+        severity: 'warning',
+        covers: [],
+        summary: 'budget monthly-total projected at 100.4% by the end of the month',
+        budget: {
+          id: 'monthly-total',
+          period: 'month',
+          limit: { usd: 5000 },
+          thresholds: [50, 80, 100],
+          forecast: true,
+        },
+        limitCredits: 500_000,
+        // 490,000 so far + 19,850 a day × the 0.604 of today left = 501,993.
+        forecast: {
+          period: 'month',
+          start: '2026-11-01',
+          end: '2026-11-30',
+          toDate: 490_000,
+          projected: Math.round(490_000 + 19_850 * (14.5 / 24)),
+          daysLeft: 14.5 / 24,
+          fullDaysLeft: 0,
+          restOfToday: 14.5 / 24,
+          burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-23', to: '2026-11-29' },
+        },
+        // (500,000 − 490,000) / 19,850 = 0.5 days: later today.
+        exhaustedOn: '2026-11-30',
+      }),
+    },
   ],
 });

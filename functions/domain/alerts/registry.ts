@@ -26,6 +26,9 @@ import { type TierChangeFinding, tierChangeAlert } from './tier-change.ts';
 
 export type { MessageContext, RuleInput } from './alert.ts';
 export { SAMPLE_NOW, sampleContext } from './alert.ts';
+
+import { SAMPLE_NOW } from './alert.ts';
+
 export type { AnomalyFinding } from './anomaly.ts';
 export type { BalanceFinding } from './balance.ts';
 export type { BudgetFinding } from './budget.ts';
@@ -122,6 +125,8 @@ export interface NamedSample {
   readonly name: string;
   readonly kind: AlertKind;
   readonly severity: Severity;
+  /** The clock the sample is about, when not `SAMPLE_NOW` (see `Sample.now`). */
+  readonly now?: Date | undefined;
   /** Renders the sample for an organization (`ctx` names it; `ctx.test` marks it a test). */
   render(ctx: MessageContext): Message;
 }
@@ -132,7 +137,11 @@ export const SAMPLES: readonly NamedSample[] = ALERTS.flatMap((alert) =>
     name: sample.name,
     kind: alert.kind,
     severity: sample.severity,
-    render: (ctx: MessageContext) => renderFinding(sample.finding(ctx) as Finding, ctx),
+    now: sample.now,
+    render: (ctx: MessageContext) => {
+      const at = sample.now && ctx.now.getTime() === SAMPLE_NOW.getTime() ? { ...ctx, now: sample.now } : ctx;
+      return renderFinding(sample.finding(at) as Finding, at);
+    },
   })),
 );
 
