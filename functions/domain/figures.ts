@@ -10,12 +10,10 @@ import {
   type BudgetPeriod,
   dateRange,
   daysBetween,
-  daysInMonth,
   endOfMonth,
   periodEnd,
   periodStart,
   restOfDay,
-  startOfMonth,
   utcDate,
 } from './dates.ts';
 import { ownValue } from './records.ts';
