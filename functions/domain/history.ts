@@ -22,7 +22,7 @@ import { stringify } from 'csv-stringify/sync';
 import { addDays, dateRange, daysBetween, isIsoDate, periodEnd, periodKey, periodStart } from './dates.ts';
 import { roundCredits } from './figures.ts';
 import { formatNumber, formatUsd } from './format.ts';
-import { emptyRecord, ownValue, recordFrom } from './records.ts';
+import { ownValue, recordFrom } from './records.ts';
 import { formatTable } from './text-layout.ts';
 import type { OrgStatus, Snapshot, UsageDay } from './types.ts';
 
