@@ -16,11 +16,13 @@ import {
   type HistoryFormat,
   type HistoryGrouping,
   modelsSeen,
+} from '../domain/history.ts';
+import {
   renderHistoryCsv,
   renderHistoryJson,
   renderHistoryJsonl,
   renderHistoryTable,
-} from '../domain/history.ts';
+} from '../domain/history-render.ts';
 import type { StorePort } from '../domain/types.ts';
 import type { Io } from './check.ts';
 import { loadConfig, openStore, UsageError } from './wiring.ts';

@@ -14,7 +14,6 @@ import {
   CSV_EOL,
   checkHistoryRange,
   coverageWarnings,
-  csvText,
   firstCoveredDay,
   HISTORY_GROUPINGS,
   HISTORY_MAX_DAYS,
@@ -22,11 +21,14 @@ import {
   type HistoryGrouping,
   modelsSeen,
   periodOf,
+} from '../../functions/domain/history.ts';
+import {
+  csvText,
   renderHistoryCsv,
   renderHistoryJson,
   renderHistoryJsonl,
   renderHistoryTable,
-} from '../../functions/domain/history.ts';
+} from '../../functions/domain/history-render.ts';
 import type { Snapshot, UsageDay } from '../../functions/domain/types.ts';
 
 // The calendar periods history groups by, as the functions that compute them.
