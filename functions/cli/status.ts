@@ -35,7 +35,7 @@ import {
   type StatusReport,
   type SubscriptionsReport,
 } from './status-report.ts';
-import { type Env, loadConfig, localPaths, openStore, UsageError } from './wiring.ts';
+import { type Env, loadStoredStateConfig, localPaths, openStore, UsageError } from './wiring.ts';
 
 export interface StatusOptions {
   readonly configPath?: string | undefined;
@@ -61,14 +61,7 @@ export interface StatusOptions {
 export async function runStatus(options: StatusOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
   const wall = options.wall ?? (() => new Date());
-  const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
-  const { config, source } = await loadConfig({
-    configPath: options.configPath,
-    env: io.env,
-    cwd: io.cwd,
-    demo,
-    now,
-  });
+  const { config, source, demo } = await loadStoredStateConfig({ ...options, now }, io);
   const orgs = chooseOrganizations(config, options.orgId);
   const schedule = scheduleFacts(config.schedule);
 
