@@ -19,7 +19,7 @@ import {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
 import {
   ListSubscriptionsTimeoutError,
   listTopicSubscriptions,
@@ -75,8 +75,7 @@ function capture(env: Io['env']) {
 
 /** A table of its own, the store on it, and the environment that points the command at it. */
 async function setup(extraEnv: Record<string, string> = {}, config: ConfigInput = CONFIG) {
-  const tableName = await dynamo.newTable();
-  const store = new DynamoStore({ client: dynamo.client, tableName });
+  const { tableName, store } = await dynamo.newStore();
   const env = { TABLE_NAME: tableName, BUDGET_GUARD_CONFIG: JSON.stringify(config), ...extraEnv };
   const run = async (options: { json?: boolean; orgId?: string; now?: Date; timeoutMs?: number } = {}) => {
     const c = capture(env);
