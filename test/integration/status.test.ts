@@ -191,34 +191,22 @@ describe('status against dynalite', () => {
     const { store, run } = await setup();
     await ran(store, 5);
     const wall = Date.now();
-    const expiresAt = new Date(wall + 86_400_000);
+    // A monthly-total alert at `percent`, claimed at `claimedAt` with a 2-minute lease.
+    const claim = (percent: number, claimedAt: number) =>
+      store.claimAlert({
+        orgId: ORG,
+        key: `budget#monthly-total#2026-11#${percent}`,
+        message: message(`Studio: monthly-total at ${percent}%`),
+        now: new Date(claimedAt),
+        leaseMs: 120_000,
+        expiresAt: new Date(wall + 86_400_000),
+      });
     // Claimed 10 minutes ago by a run that died: its 2-minute lease ran out.
-    await store.claimAlert({
-      orgId: ORG,
-      key: 'budget#monthly-total#2026-11#80',
-      message: message('Studio: monthly-total at 80%'),
-      now: new Date(wall - 600_000),
-      leaseMs: 120_000,
-      expiresAt,
-    });
+    await claim(80, wall - 600_000);
     // Claimed just now by a run that is publishing it.
-    await store.claimAlert({
-      orgId: ORG,
-      key: 'budget#monthly-total#2026-11#100',
-      message: message('Studio: monthly-total at 100%'),
-      now: new Date(wall),
-      leaseMs: 120_000,
-      expiresAt,
-    });
+    await claim(100, wall);
     // Sent: not shown.
-    await store.claimAlert({
-      orgId: ORG,
-      key: 'budget#monthly-total#2026-11#50',
-      message: message('Studio: monthly-total at 50%'),
-      now: new Date(wall - 600_000),
-      leaseMs: 120_000,
-      expiresAt,
-    });
+    await claim(50, wall - 600_000);
     await store.markAlertSent({
       orgId: ORG,
       key: 'budget#monthly-total#2026-11#50',
