@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import type { Message } from '../../functions/domain/types.ts';
-import { protocolMessage, type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
+import { budgetMessage, protocolMessage, type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
 
 function message(overrides: Partial<Message> & Pick<Message, 'attributes'>): Message {
   return {
@@ -49,18 +49,7 @@ describe('SnsNotifier against fauxqs', () => {
     const topicArn = await sns.createTopic();
     const queue = await sns.subscribeQueue({ topicArn });
     const notifier = new SnsNotifier({ client: sns.snsClient, topicArn });
-    const sent = message({
-      subject: 'Studio: monthly-total at 80% —\n$400.12 of $500.00',
-      json: {
-        kind: 'budget',
-        rule: 'monthly-total',
-        period: '2026-11',
-        level: '80',
-        spentUsd: 400.12,
-        limitUsd: 500,
-      },
-      attributes: { kind: 'budget', severity: 'warning', org: 'studio', rule: 'monthly-total' },
-    });
+    const sent = budgetMessage({ subject: 'Studio: monthly-total at 80% —\n$400.12 of $500.00' });
 
     // Act
     const messageId = await notifier.publish(sent);
