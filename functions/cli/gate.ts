@@ -22,18 +22,15 @@ import {
   loadStoredStateConfig,
   openStatePublisher,
   openStore,
+  type ReadCommandOptions,
   UsageError,
 } from './wiring.ts';
 
-export interface GateOptions {
-  readonly configPath?: string | undefined;
+export interface GateOptions extends ReadCommandOptions {
   readonly orgId: string;
-  readonly now?: Date | undefined;
   /** Milliseconds; default two schedule periods (plus the parameter refresh interval with `fromParameter`). */
   readonly maxAgeMs?: number | undefined;
   readonly fromParameter: boolean;
-  readonly json: boolean;
-  readonly demo: boolean;
 }
 
 interface FoundState {

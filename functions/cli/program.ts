@@ -23,7 +23,7 @@ import {
 } from './options.ts';
 import { runStatus } from './status.ts';
 import { runTestAlert } from './test-alert.ts';
-import { UsageError } from './wiring.ts';
+import { type ReadCommandOptions, UsageError } from './wiring.ts';
 
 /** Where the command line reads its environment and writes; `progress` is backfill's progress on stderr. */
 export type CliIo = BackfillIo;
@@ -81,7 +81,7 @@ function readOptions(
     readonly now?: Date | undefined;
     readonly json?: true | undefined;
   },
-) {
+): ReadCommandOptions {
   return { ...scopeOptions(o), now: o.now, json: o.json === true };
 }
 
