@@ -28,6 +28,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { DYNAMODB_ITEM_MAX_BYTES } from '../domain/item-size.ts';
 import { emptyRecord } from '../domain/records.ts';
@@ -245,20 +247,16 @@ export class DynamoStore implements StorePort {
     // The item can vanish between a failed condition and the read (TTL); then the claim is tried again.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-            UpdateExpression:
-              'SET #type = :type, orgId = :orgId, #state = :pending, leaseUntil = :lease, ' +
-              'createdAt = if_not_exists(createdAt, :createdAt), subject = :subject, message = :message, ' +
-              'expiresAt = :expiresAt',
-            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#state': 'state', '#type': 'type' },
-            ExpressionAttributeValues: values,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
+        await this.updateAlert(input.orgId, input.key, {
+          UpdateExpression:
+            'SET #type = :type, orgId = :orgId, #state = :pending, leaseUntil = :lease, ' +
+            'createdAt = if_not_exists(createdAt, :createdAt), subject = :subject, message = :message, ' +
+            'expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#state': 'state', '#type': 'type' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        });
         return 'claimed';
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -286,22 +284,17 @@ export class DynamoStore implements StorePort {
     readonly rejected: boolean;
   }): Promise<{ readonly rejections: number }> {
     try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-          UpdateExpression: `SET leaseUntil = :released, lastError = :error ADD rejections :count`,
-          ConditionExpression: '#state = :pending',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':released': 0,
-            ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
-            ':count': input.rejected ? 1 : 0,
-            ':pending': 'pending',
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
+      const result = await this.updateAlert(input.orgId, input.key, {
+        UpdateExpression: `SET leaseUntil = :released, lastError = :error ADD rejections :count`,
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeValues: {
+          ':released': 0,
+          ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
+          ':count': input.rejected ? 1 : 0,
+          ':pending': 'pending',
+        },
+        ReturnValues: 'UPDATED_NEW',
+      });
       const rejections = result.Attributes?.rejections;
       return { rejections: typeof rejections === 'number' ? rejections : 0 };
     } catch (error) {
@@ -317,42 +310,32 @@ export class DynamoStore implements StorePort {
     readonly error: string;
     readonly at: Date;
   }): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-        UpdateExpression:
-          'SET #state = :undeliverable, lastError = :error, undeliverableAt = :at REMOVE leaseUntil, message',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':undeliverable': 'undeliverable',
-          ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
-          ':at': input.at.toISOString(),
-        },
-      }),
-    );
+    await this.updateAlert(input.orgId, input.key, {
+      UpdateExpression:
+        'SET #state = :undeliverable, lastError = :error, undeliverableAt = :at REMOVE leaseUntil, message',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':undeliverable': 'undeliverable',
+        ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
+        ':at': input.at.toISOString(),
+      },
+    });
     this.ledgerSeen.get(input.orgId)?.undeliverable.add(input.key);
   }
 
   /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
   async markAlertSent(input: Parameters<StorePort['markAlertSent']>[0]): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-          UpdateExpression:
-            'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message, delivered',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':sent': 'sent',
-            ':messageId': input.messageId,
-            ':sentAt': input.sentAt.toISOString(),
-          },
-        }),
-      );
+      await this.updateAlert(input.orgId, input.key, {
+        UpdateExpression:
+          'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message, delivered',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':sent': 'sent',
+          ':messageId': input.messageId,
+          ':sentAt': input.sentAt.toISOString(),
+        },
+      });
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         throw new AlertNotClaimedError(input.orgId, input.key, { cause: error });
@@ -372,16 +355,11 @@ export class DynamoStore implements StorePort {
   }): Promise<void> {
     if (input.destinations.length === 0) return;
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-          UpdateExpression: 'ADD delivered :destinations',
-          ConditionExpression: '#state = :pending',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':destinations': new Set(input.destinations), ':pending': 'pending' },
-        }),
-      );
+      await this.updateAlert(input.orgId, input.key, {
+        UpdateExpression: 'ADD delivered :destinations',
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeValues: { ':destinations': new Set(input.destinations), ':pending': 'pending' },
+      });
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -483,6 +461,22 @@ export class DynamoStore implements StorePort {
   }
 
   // -------------------------------------------------------------------------------------------------------
+
+  /** An UpdateItem of one ledger item; `#state` names its state attribute unless `update` names others. */
+  private updateAlert(
+    orgId: string,
+    key: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+  ): Promise<UpdateCommandOutput> {
+    return this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(orgId), sk: SK.alert(key) },
+        ExpressionAttributeNames: { '#state': 'state' },
+        ...update,
+      }),
+    );
+  }
 
   /** Every item of an organization whose sort key is from `fromSk` to `toSk`, inclusive (`queryAll`). */
   private queryBetween(orgId: string, fromSk: string, toSk: string): Promise<Item[]> {
