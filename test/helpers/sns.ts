@@ -28,6 +28,7 @@ import {
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { afterAll, beforeAll } from 'vitest';
 import type { Message } from '../../functions/domain/types.ts';
 
 export const TEST_REGION = 'us-east-1';
@@ -221,6 +222,24 @@ function fromRawDelivery(sqsMessage: SqsMessage): ReceivedNotification {
     message: sqsMessage.Body ?? '',
     messageAttributes,
     envelope: undefined,
+  };
+}
+
+/**
+ * Starts fauxqs before the tests of the enclosing file or describe block and stops it after them.
+ * @returns a getter, valid inside tests and hooks.
+ */
+export function useSnsTestServer(): () => SnsTestServer {
+  let sns: SnsTestServer | undefined;
+  beforeAll(async () => {
+    sns = await startSnsTestServer();
+  });
+  afterAll(async () => {
+    await sns?.stop();
+  });
+  return () => {
+    if (!sns) throw new Error('fauxqs is not running yet (use it inside a test or hook)');
+    return sns;
   };
 }
 
