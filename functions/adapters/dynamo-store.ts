@@ -28,6 +28,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { DYNAMODB_ITEM_MAX_BYTES } from '../domain/item-size.ts';
 import { emptyRecord } from '../domain/records.ts';
@@ -152,20 +154,12 @@ export class DynamoStore implements StorePort {
 
   async getUsage(orgId: string, from: string, to: string): Promise<UsageDay[]> {
     if (from > to) return [];
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':from': SK.usage(from), ':to': SK.usage(to) },
-    });
-    return items.map(toUsageDay);
+    return (await this.queryBetween(orgId, SK.usage(from), SK.usage(to))).map(toUsageDay);
   }
 
   async getSnapshots(orgId: string, from: string, to: string): Promise<Snapshot[]> {
     if (from > to) return [];
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':from': SK.snapshot(from), ':to': SK.snapshot(to) },
-    });
-    return items.map(toSnapshot);
+    return (await this.queryBetween(orgId, SK.snapshot(from), SK.snapshot(to))).map(toSnapshot);
   }
 
   async getLatestSnapshot(orgId: string, onOrBefore: string): Promise<Snapshot | undefined> {
@@ -253,20 +247,16 @@ export class DynamoStore implements StorePort {
     // The item can vanish between a failed condition and the read (TTL); then the claim is tried again.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-            UpdateExpression:
-              'SET #type = :type, orgId = :orgId, #state = :pending, leaseUntil = :lease, ' +
-              'createdAt = if_not_exists(createdAt, :createdAt), subject = :subject, message = :message, ' +
-              'expiresAt = :expiresAt',
-            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#state': 'state', '#type': 'type' },
-            ExpressionAttributeValues: values,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
+        await this.updateAlert(input.orgId, input.key, {
+          UpdateExpression:
+            'SET #type = :type, orgId = :orgId, #state = :pending, leaseUntil = :lease, ' +
+            'createdAt = if_not_exists(createdAt, :createdAt), subject = :subject, message = :message, ' +
+            'expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#state': 'state', '#type': 'type' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        });
         return 'claimed';
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -282,16 +272,7 @@ export class DynamoStore implements StorePort {
 
   /** The ledger item's state (one consistent GetItem), or undefined when there is no item. */
   async getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined> {
-    const result = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: pkOf(orgId), sk: SK.alert(key) },
-        ProjectionExpression: '#state',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ConsistentRead: true,
-      }),
-    );
-    const state = result.Item?.state;
+    const state = await this.readAlertState(orgId, key);
     return state === 'pending' || state === 'sent' ? state : undefined;
   }
 
@@ -303,22 +284,17 @@ export class DynamoStore implements StorePort {
     readonly rejected: boolean;
   }): Promise<{ readonly rejections: number }> {
     try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-          UpdateExpression: `SET leaseUntil = :released, lastError = :error ADD rejections :count`,
-          ConditionExpression: '#state = :pending',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':released': 0,
-            ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
-            ':count': input.rejected ? 1 : 0,
-            ':pending': 'pending',
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
+      const result = await this.updateAlert(input.orgId, input.key, {
+        UpdateExpression: `SET leaseUntil = :released, lastError = :error ADD rejections :count`,
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeValues: {
+          ':released': 0,
+          ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
+          ':count': input.rejected ? 1 : 0,
+          ':pending': 'pending',
+        },
+        ReturnValues: 'UPDATED_NEW',
+      });
       const rejections = result.Attributes?.rejections;
       return { rejections: typeof rejections === 'number' ? rejections : 0 };
     } catch (error) {
@@ -334,42 +310,32 @@ export class DynamoStore implements StorePort {
     readonly error: string;
     readonly at: Date;
   }): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-        UpdateExpression:
-          'SET #state = :undeliverable, lastError = :error, undeliverableAt = :at REMOVE leaseUntil, message',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':undeliverable': 'undeliverable',
-          ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
-          ':at': input.at.toISOString(),
-        },
-      }),
-    );
+    await this.updateAlert(input.orgId, input.key, {
+      UpdateExpression:
+        'SET #state = :undeliverable, lastError = :error, undeliverableAt = :at REMOVE leaseUntil, message',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':undeliverable': 'undeliverable',
+        ':error': cutUtf8(input.error, LAST_ERROR_MAX_BYTES),
+        ':at': input.at.toISOString(),
+      },
+    });
     this.ledgerSeen.get(input.orgId)?.undeliverable.add(input.key);
   }
 
   /** Marks a claimed alert `sent`, drops its lease and stored message. Throws `AlertNotClaimedError` if absent. */
   async markAlertSent(input: Parameters<StorePort['markAlertSent']>[0]): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-          UpdateExpression:
-            'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message, delivered',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':sent': 'sent',
-            ':messageId': input.messageId,
-            ':sentAt': input.sentAt.toISOString(),
-          },
-        }),
-      );
+      await this.updateAlert(input.orgId, input.key, {
+        UpdateExpression:
+          'SET #state = :sent, messageId = :messageId, sentAt = :sentAt REMOVE leaseUntil, message, delivered',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':sent': 'sent',
+          ':messageId': input.messageId,
+          ':sentAt': input.sentAt.toISOString(),
+        },
+      });
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         throw new AlertNotClaimedError(input.orgId, input.key, { cause: error });
@@ -389,16 +355,11 @@ export class DynamoStore implements StorePort {
   }): Promise<void> {
     if (input.destinations.length === 0) return;
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pkOf(input.orgId), sk: SK.alert(input.key) },
-          UpdateExpression: 'ADD delivered :destinations',
-          ConditionExpression: '#state = :pending',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':destinations': new Set(input.destinations), ':pending': 'pending' },
-        }),
-      );
+      await this.updateAlert(input.orgId, input.key, {
+        UpdateExpression: 'ADD delivered :destinations',
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeValues: { ':destinations': new Set(input.destinations), ':pending': 'pending' },
+      });
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -501,6 +462,30 @@ export class DynamoStore implements StorePort {
 
   // -------------------------------------------------------------------------------------------------------
 
+  /** An UpdateItem of one ledger item; `#state` names its state attribute unless `update` names others. */
+  private updateAlert(
+    orgId: string,
+    key: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+  ): Promise<UpdateCommandOutput> {
+    return this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(orgId), sk: SK.alert(key) },
+        ExpressionAttributeNames: { '#state': 'state' },
+        ...update,
+      }),
+    );
+  }
+
+  /** Every item of an organization whose sort key is from `fromSk` to `toSk`, inclusive (`queryAll`). */
+  private queryBetween(orgId: string, fromSk: string, toSk: string): Promise<Item[]> {
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pkOf(orgId), ':from': fromSk, ':to': toSk },
+    });
+  }
+
   /** Every item of a query, following `LastEvaluatedKey` past the 1 MB page limit. */
   private async queryAll(
     input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'ConsistentRead'>,
@@ -543,6 +528,7 @@ export class DynamoStore implements StorePort {
     }
   }
 
+  /** The ledger item's stored state, whatever it is (one consistent GetItem); undefined when there is none. */
   private async readAlertState(orgId: string, key: string): Promise<string | undefined> {
     const result = await this.client.send(
       new GetCommand({
@@ -640,9 +626,7 @@ function snapshotItem(snapshot: Snapshot): Item {
     maxMonthlyCreditSpend: snapshot.maxMonthlyCreditSpend,
     // A list of entries, not a map keyed by name (see `usageItem`).
     models: Object.entries(snapshot.models).map(([name, state]) => ({
-      name,
-      maxConcurrentGenerations: state.maxConcurrentGenerations,
-      maxDailyGenerations: state.maxDailyGenerations,
+      ...limitsEntry(name, state),
       dailyGenerations: state.dailyGenerations,
       ...(state.inTier === false ? { inTier: false } : {}),
     })),
@@ -689,9 +673,7 @@ function toUsageDay(item: Item): UsageDay {
     date: str(item, 'date'),
     credits: numberMap(item.credits),
     totalCredits: num(item, 'totalCredits'),
-    ...(typeof item.modelsOmitted === 'number' && item.modelsOmitted > 0
-      ? { modelsOmitted: item.modelsOmitted }
-      : {}),
+    ...omittedOf(item),
   };
 }
 
@@ -707,8 +689,7 @@ function toSnapshot(item: Item): Snapshot {
   const models = emptyRecord<ModelState>();
   for (const [model, value] of namedEntries(item.models, 'name')) {
     models[model] = {
-      maxConcurrentGenerations: numOrNull(value, 'maxConcurrentGenerations'),
-      maxDailyGenerations: numOrNull(value, 'maxDailyGenerations'),
+      ...toLimits(value),
       dailyGenerations: num(value, 'dailyGenerations'),
       // Stored only for models outside the tier; absent means in the tier.
       ...(value.inTier === false ? { inTier: false } : {}),
@@ -721,9 +702,7 @@ function toSnapshot(item: Item): Snapshot {
     creditBalance: num(item, 'creditBalance'),
     maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'),
     models,
-    ...(typeof item.modelsOmitted === 'number' && item.modelsOmitted > 0
-      ? { modelsOmitted: item.modelsOmitted }
-      : {}),
+    ...omittedOf(item),
     monthToDateCredits: num(item, 'monthToDateCredits'),
     rolling30dCredits: num(item, 'rolling30dCredits'),
     forecastMonthCredits: numOrNull(item, 'forecastMonthCredits'),
@@ -737,11 +716,7 @@ function tierItem(tier: AnnouncedTier): Item {
   return {
     date: tier.date,
     maxMonthlyCreditSpend: tier.maxMonthlyCreditSpend,
-    models: Object.entries(tier.models).map(([name, limits]) => ({
-      name,
-      maxConcurrentGenerations: limits.maxConcurrentGenerations,
-      maxDailyGenerations: limits.maxDailyGenerations,
-    })),
+    models: Object.entries(tier.models).map(([name, limits]) => limitsEntry(name, limits)),
     modelsOmitted: tier.modelsOmitted,
   };
 }
@@ -750,18 +725,37 @@ function tierItem(tier: AnnouncedTier): Item {
 function toTier(item: Item): AnnouncedTier {
   const models: Record<string, TierLimits> = Object.create(null);
   for (const entry of Array.isArray(item.models) ? (item.models as Item[]) : []) {
-    models[str(entry, 'name')] = {
-      maxConcurrentGenerations: numOrNull(entry, 'maxConcurrentGenerations'),
-      maxDailyGenerations: numOrNull(entry, 'maxDailyGenerations'),
-    };
+    models[str(entry, 'name')] = toLimits(entry);
   }
-  const omitted = item.modelsOmitted;
   return {
     date: str(item, 'date'),
     maxMonthlyCreditSpend: num(item, 'maxMonthlyCreditSpend'),
     models,
-    ...(typeof omitted === 'number' && omitted > 0 ? { modelsOmitted: omitted } : {}),
+    ...omittedOf(item),
   };
+}
+
+/** A model's tier limits as a stored list entry, named (model names are data, never map keys). */
+function limitsEntry(name: string, limits: TierLimits): Item {
+  return {
+    name,
+    maxConcurrentGenerations: limits.maxConcurrentGenerations,
+    maxDailyGenerations: limits.maxDailyGenerations,
+  };
+}
+
+/** The tier limits of a stored model entry. */
+function toLimits(entry: Item): TierLimits {
+  return {
+    maxConcurrentGenerations: numOrNull(entry, 'maxConcurrentGenerations'),
+    maxDailyGenerations: numOrNull(entry, 'maxDailyGenerations'),
+  };
+}
+
+/** `modelsOmitted` of a stored item when some were; absent otherwise, so the object equals what was saved. */
+function omittedOf(item: Item): { modelsOmitted?: number } {
+  const omitted = item.modelsOmitted;
+  return typeof omitted === 'number' && omitted > 0 ? { modelsOmitted: omitted } : {};
 }
 
 function toStatus(item: Item): OrgStatus {

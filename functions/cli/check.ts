@@ -5,14 +5,16 @@ import { type OrgCycleResult, runGuard } from '../guard/cycle.ts';
 import { createJsonLogger, silentLogger } from '../observability.ts';
 import { checkModelWarning, RUNWAY_KNOWN_MODELS, unknownBudgetModels } from '../runway-models.ts';
 import { renderReport } from './report.ts';
-import { type Env, openGuardSources, openNotifier, openStatePublisher, openStore } from './wiring.ts';
+import {
+  type Env,
+  openGuardSources,
+  openNotifier,
+  openStatePublisher,
+  openStore,
+  type ReadCommandOptions,
+} from './wiring.ts';
 
-export interface CheckOptions {
-  readonly configPath?: string | undefined;
-  readonly orgId?: string | undefined;
-  readonly now?: Date | undefined;
-  readonly json: boolean;
-  readonly demo: boolean;
+export interface CheckOptions extends ReadCommandOptions {
   readonly verbose?: boolean;
 }
 

@@ -17,18 +17,20 @@ import { formatDuration, gateVerdict, STATE_REFRESH_MS } from '../domain/enforce
 import type { StatusState } from '../domain/types.ts';
 import { heartbeatWindowSeconds, readScheduleInterval } from '../schedule.ts';
 import type { Io } from './check.ts';
-import { chooseOrganization } from './history.ts';
-import { loadConfig, openStatePublisher, openStore, UsageError } from './wiring.ts';
+import {
+  chooseOrganization,
+  loadStoredStateConfig,
+  openStatePublisher,
+  openStore,
+  type ReadCommandOptions,
+  UsageError,
+} from './wiring.ts';
 
-export interface GateOptions {
-  readonly configPath?: string | undefined;
+export interface GateOptions extends ReadCommandOptions {
   readonly orgId: string;
-  readonly now?: Date | undefined;
   /** Milliseconds; default two schedule periods (plus the parameter refresh interval with `fromParameter`). */
   readonly maxAgeMs?: number | undefined;
   readonly fromParameter: boolean;
-  readonly json: boolean;
-  readonly demo: boolean;
 }
 
 interface FoundState {
@@ -42,14 +44,7 @@ interface FoundState {
 /** Returns 0 (go) or 1 (hold); throws UsageError/ConfigError (exit 2). */
 export async function runGate(options: GateOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
-  const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
-  const { config } = await loadConfig({
-    configPath: options.configPath,
-    env: io.env,
-    cwd: io.cwd,
-    demo,
-    now,
-  });
+  const { config, demo } = await loadStoredStateConfig({ ...options, now }, io);
   const org = chooseOrganization(config, options.orgId);
   const interval = readScheduleInterval(config.schedule).seconds;
   const window = heartbeatWindowSeconds(interval);

@@ -2,7 +2,6 @@
  * `budget-guard history`: stored usage and snapshots of one organization, one row per UTC day, ISO week, month
  * or quarter, with totals. Days the stored history does not cover are blank, and a warning on stderr says so.
  */
-import type { Config } from '../config.ts';
 import { addDays, utcDate } from '../domain/dates.ts';
 import {
   buildHistory,
@@ -25,7 +24,7 @@ import {
 } from '../domain/history-render.ts';
 import type { StorePort } from '../domain/types.ts';
 import type { Io } from './check.ts';
-import { loadConfig, openStore, UsageError } from './wiring.ts';
+import { chooseOrganization, loadStoredStateConfig, openStore, UsageError } from './wiring.ts';
 
 /** Days `history` shows when `--from` is not given: `--to` and the 29 days before it. */
 export const HISTORY_DEFAULT_DAYS = 30;
@@ -132,14 +131,7 @@ export async function runHistory(options: HistoryOptions, io: Io): Promise<numbe
   if (problem) throw new UsageError(problem);
   if (options.model !== undefined && options.model.trim() === '') throw new UsageError('--model is empty');
 
-  const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
-  const { config } = await loadConfig({
-    configPath: options.configPath,
-    env: io.env,
-    cwd: io.cwd,
-    demo,
-    now,
-  });
+  const { config, demo } = await loadStoredStateConfig({ ...options, now }, io);
   const org = chooseOrganization(config, options.orgId);
 
   const store = await openStore(io.env, io.cwd, { demo });
@@ -169,22 +161,4 @@ export async function runHistory(options: HistoryOptions, io: Io): Promise<numbe
   } finally {
     await store.close();
   }
-}
-
-/** `--org`, or the only configured organization. */
-export function chooseOrganization(
-  config: Config,
-  orgId: string | undefined,
-): Config['organizations'][number] {
-  const ids = config.organizations.map((o) => o.id);
-  if (orgId === undefined) {
-    const [only, ...others] = config.organizations;
-    if (only && others.length === 0) return only;
-    throw new UsageError(
-      `The config has ${ids.length} organizations: choose one with --org (${ids.join(', ')}).`,
-    );
-  }
-  const org = config.organizations.find((o) => o.id === orgId);
-  if (!org) throw new UsageError(`Unknown organization "${orgId}". Configured: ${ids.join(', ')}.`);
-  return org;
 }

@@ -3,7 +3,7 @@
  * shared options in options.ts. Help and usage errors come from commander. Exit codes: 0 done; 1 the cycle
  * failed (nothing half-written); 2 bad arguments or configuration, with the reason on stderr.
  */
-import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { Command, CommanderError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { ALERT_KINDS, ConfigError } from '../config.ts';
 import { HISTORY_FORMATS, HISTORY_GROUPINGS } from '../domain/history.ts';
 import { startDemoSimulator } from '../simulator/demo.ts';
@@ -23,7 +23,7 @@ import {
 } from './options.ts';
 import { runStatus } from './status.ts';
 import { runTestAlert } from './test-alert.ts';
-import { UsageError } from './wiring.ts';
+import { type ReadCommandOptions, UsageError } from './wiring.ts';
 
 /** Where the command line reads its environment and writes; `progress` is backfill's progress on stderr. */
 export type CliIo = BackfillIo;
@@ -50,6 +50,41 @@ Environment:
 
 Exit codes: 0 done, 1 the cycle failed, 2 bad arguments or configuration.`;
 
+/** `--demo` of the commands that read stored state: what it means to them. */
+const STORED_STATE_DEMO = 'use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)';
+
+/** `--config`, `--org`, `--now`, `--json` and the given `--demo`, in that order (`check`, `status`). */
+function withReadOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+  demo: ReturnType<typeof demoOption>,
+) {
+  return command
+    .addOption(configOption())
+    .addOption(orgOption())
+    .addOption(nowOption())
+    .addOption(jsonOption())
+    .addOption(demo);
+}
+
+/** `--config`, `--org` and `--demo` as the commands' options name them. */
+function scopeOptions(o: {
+  readonly config?: string | undefined;
+  readonly org?: string | undefined;
+  readonly demo?: true | undefined;
+}) {
+  return { configPath: o.config, orgId: o.org, demo: o.demo === true };
+}
+
+/** The org-scoped commands that read and report (`check`, `status`, `gate`): the scope, `--now` and `--json`. */
+function readOptions(
+  o: Parameters<typeof scopeOptions>[0] & {
+    readonly now?: Date | undefined;
+    readonly json?: true | undefined;
+  },
+): ReadCommandOptions {
+  return { ...scopeOptions(o), now: o.now, json: o.json === true };
+}
+
 /**
  * The program. Each action reports its exit code through `exit`; commander's own errors (and `--help`) are
  * thrown as `CommanderError`s (`exitOverride`), after commander has written them through `io`.
@@ -68,28 +103,18 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
     .helpCommand('help [command]', 'show usage (of one command)')
     .addHelpText('after', ENVIRONMENT);
 
-  program
-    .command('check')
-    .summary('one guard cycle: overview and every notification sent')
-    .description(
-      'One guard cycle: prints the organization overview and every notification sent. Without RUNWAYML_API_SECRET (or with --demo) it reads the built-in Runway simulator.',
-    )
-    .addOption(configOption())
-    .addOption(orgOption())
-    .addOption(nowOption())
-    .addOption(jsonOption())
-    .addOption(demoOption())
+  withReadOptions(
+    program
+      .command('check')
+      .summary('one guard cycle: overview and every notification sent')
+      .description(
+        'One guard cycle: prints the organization overview and every notification sent. Without RUNWAYML_API_SECRET (or with --demo) it reads the built-in Runway simulator.',
+      ),
+    demoOption(),
+  )
     .option('--verbose', 'write structured logs to stderr')
     .action(async (o) => {
-      const options = {
-        configPath: o.config,
-        orgId: o.org,
-        now: o.now,
-        json: o.json === true,
-        demo: o.demo === true,
-        verbose: o.verbose === true,
-      };
-      exit(await runCheck(options, io));
+      exit(await runCheck({ ...readOptions(o), verbose: o.verbose === true }, io));
     });
 
   program
@@ -112,42 +137,30 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
     )
     .addOption(new Option('--format <format>', 'output format').choices(HISTORY_FORMATS).default('table'))
     .addOption(configOption())
-    .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
+    .addOption(demoOption(STORED_STATE_DEMO))
     .action(async (o) => {
       const options = {
-        configPath: o.config,
-        orgId: o.org,
+        ...scopeOptions(o),
         from: o.from,
         to: o.to,
         model: o.model,
         by: o.by,
         format: o.format,
-        demo: o.demo === true,
       };
       exit(await runHistory(options, io));
     });
 
-  program
-    .command('status')
-    .summary('health per organization; exit 1 when something needs attention')
-    .description(
-      "Health per organization, from the table (TABLE_NAME) or the local store: state and reasons, the last successful run and how long ago, the next scheduled run, where history starts, alerts pending or undeliverable, and each email subscription's confirmation (TOPIC_ARN). Exit 1 when something needs attention: no or stale runs, unconfirmed or missing subscriptions, stuck or undeliverable alerts.",
-    )
-    .addOption(configOption())
-    .addOption(orgOption())
-    .addOption(nowOption())
-    .addOption(jsonOption())
-    .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
-    .action(async (o) => {
-      const options = {
-        configPath: o.config,
-        orgId: o.org,
-        now: o.now,
-        json: o.json === true,
-        demo: o.demo === true,
-      };
-      exit(await runStatus(options, io));
-    });
+  withReadOptions(
+    program
+      .command('status')
+      .summary('health per organization; exit 1 when something needs attention')
+      .description(
+        "Health per organization, from the table (TABLE_NAME) or the local store: state and reasons, the last successful run and how long ago, the next scheduled run, where history starts, alerts pending or undeliverable, and each email subscription's confirmation (TOPIC_ARN). Exit 1 when something needs attention: no or stale runs, unconfirmed or missing subscriptions, stuck or undeliverable alerts.",
+      ),
+    demoOption(STORED_STATE_DEMO),
+  ).action(async (o) => {
+    exit(await runStatus(readOptions(o), io));
+  });
 
   program
     .command('gate')
@@ -169,16 +182,13 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
     .addOption(configOption())
     .addOption(nowOption())
     .addOption(jsonOption())
-    .addOption(demoOption('use the demo config (the default without RUNWAYML_API_SECRET and TABLE_NAME)'))
+    .addOption(demoOption(STORED_STATE_DEMO))
     .action(async (o) => {
       const options = {
-        configPath: o.config,
+        ...readOptions(o),
         orgId: o.org,
-        now: o.now,
         maxAgeMs: o.maxAge,
         fromParameter: o.fromParameter === true,
-        json: o.json === true,
-        demo: o.demo === true,
       };
       exit(await runGate(options, io));
     });
@@ -196,8 +206,7 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
     .addOption(configOption())
     .addOption(demoOption())
     .action(async (o) => {
-      const options = { configPath: o.config, orgId: o.org, days: o.days, demo: o.demo === true };
-      exit(await runBackfill(options, io));
+      exit(await runBackfill({ ...scopeOptions(o), days: o.days }, io));
     });
 
   program

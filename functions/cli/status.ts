@@ -35,16 +35,16 @@ import {
   type StatusReport,
   type SubscriptionsReport,
 } from './status-report.ts';
-import { type Env, loadConfig, localPaths, openStore, UsageError } from './wiring.ts';
+import {
+  type Env,
+  loadStoredStateConfig,
+  localPaths,
+  openStore,
+  type ReadCommandOptions,
+  UsageError,
+} from './wiring.ts';
 
-export interface StatusOptions {
-  readonly configPath?: string | undefined;
-  /** One organization; default every configured one. */
-  readonly orgId?: string | undefined;
-  /** The time the figures are relative to; default the system clock. */
-  readonly now?: Date | undefined;
-  readonly json: boolean;
-  readonly demo: boolean;
+export interface StatusOptions extends ReadCommandOptions {
   /** Real time, for ledger leases (runs write them in real time even when `--now` is given); default the clock. */
   readonly wall?: (() => Date) | undefined;
   /** How long listing the topic's subscriptions may take; default 15 s. */
@@ -61,14 +61,7 @@ export interface StatusOptions {
 export async function runStatus(options: StatusOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
   const wall = options.wall ?? (() => new Date());
-  const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
-  const { config, source } = await loadConfig({
-    configPath: options.configPath,
-    env: io.env,
-    cwd: io.cwd,
-    demo,
-    now,
-  });
+  const { config, source, demo } = await loadStoredStateConfig({ ...options, now }, io);
   const orgs = chooseOrganizations(config, options.orgId);
   const schedule = scheduleFacts(config.schedule);
 

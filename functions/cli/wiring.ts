@@ -51,6 +51,17 @@ export interface Closer {
 /** Where demo mode keeps its store and outbox, under the local state directory. */
 export const DEMO_STATE_SUBDIR = 'demo';
 
+/** The options of the org-scoped commands that read and report (`check`, `status`, `gate`). */
+export interface ReadCommandOptions {
+  readonly configPath?: string | undefined;
+  /** One organization; default every configured one (`gate` requires it). */
+  readonly orgId?: string | undefined;
+  /** The time the figures are relative to; default the system clock. */
+  readonly now?: Date | undefined;
+  readonly json: boolean;
+  readonly demo: boolean;
+}
+
 /** Which data a command works on: simulated (demo mode) or real. */
 export interface DataMode {
   readonly demo: boolean;
@@ -121,6 +132,44 @@ export async function loadConfig(options: {
     }
     throw error;
   }
+}
+
+/**
+ * The prelude of the commands that read stored state (`history`, `status`, `gate`): demo mode (`--demo`, or
+ * neither a Runway key nor `TABLE_NAME` to read), and the configuration and where it came from.
+ * @throws ConfigError for an invalid document; UsageError when there is none.
+ */
+export async function loadStoredStateConfig(
+  options: { readonly configPath?: string | undefined; readonly demo: boolean; readonly now: Date },
+  io: { readonly env: Env; readonly cwd: string },
+): Promise<{ config: Config; source: string; demo: boolean }> {
+  const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
+  const { config, source } = await loadConfig({
+    configPath: options.configPath,
+    env: io.env,
+    cwd: io.cwd,
+    demo,
+    now: options.now,
+  });
+  return { config, source, demo };
+}
+
+/** `--org`, or the only configured organization. */
+export function chooseOrganization(
+  config: Config,
+  orgId: string | undefined,
+): Config['organizations'][number] {
+  const ids = config.organizations.map((o) => o.id);
+  if (orgId === undefined) {
+    const [only, ...others] = config.organizations;
+    if (only && others.length === 0) return only;
+    throw new UsageError(
+      `The config has ${ids.length} organizations: choose one with --org (${ids.join(', ')}).`,
+    );
+  }
+  const org = config.organizations.find((o) => o.id === orgId);
+  if (!org) throw new UsageError(`Unknown organization "${orgId}". Configured: ${ids.join(', ')}.`);
+  return org;
 }
 
 /**

@@ -3,6 +3,9 @@
  * hooks, and keys that never collide between tests (so request counts belong to one test).
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
+import type { OrganizationConfig } from '../../functions/config.ts';
+import type { OrgTarget } from '../../functions/guard/cycle.ts';
 import {
   type RunwaySimulator,
   type RunwaySimulatorOptions,
@@ -36,5 +39,19 @@ export function useRunwaySimulator(options: RunwaySimulatorOptions = {}): () => 
   return () => {
     if (!simulator) throw new Error('The Runway simulator is not running yet (use it inside a test or hook)');
     return simulator;
+  };
+}
+
+/** A cycle target that reads `org` from the simulator at `baseURL` with `apiKey`, over the real SDK client. */
+export function simulatorTarget(
+  org: OrganizationConfig,
+  apiKey: string,
+  baseURL: string,
+  keySource = 'the RUNWAYML_API_SECRET environment variable',
+): OrgTarget {
+  return {
+    org,
+    keySource,
+    connect: async (signal) => createRunwayClient({ apiKey, baseURL, signal }),
   };
 }

@@ -28,6 +28,8 @@ import {
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { afterAll, beforeAll } from 'vitest';
+import type { Message } from '../../functions/domain/types.ts';
 
 export const TEST_REGION = 'us-east-1';
 const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -220,5 +222,41 @@ function fromRawDelivery(sqsMessage: SqsMessage): ReceivedNotification {
     message: sqsMessage.Body ?? '',
     messageAttributes,
     envelope: undefined,
+  };
+}
+
+/**
+ * Starts fauxqs before the tests of the enclosing file or describe block and stops it after them.
+ * @returns a getter, valid inside tests and hooks.
+ */
+export function useSnsTestServer(): () => SnsTestServer {
+  let sns: SnsTestServer | undefined;
+  beforeAll(async () => {
+    sns = await startSnsTestServer();
+  });
+  afterAll(async () => {
+    await sns?.stop();
+  });
+  return () => {
+    if (!sns) throw new Error('fauxqs is not running yet (use it inside a test or hook)');
+    return sns;
+  };
+}
+
+/** A budget alert at 80% of a monthly limit, as the notifier tests publish it. */
+export function budgetMessage(overrides: Partial<Message> = {}): Message {
+  return {
+    subject: 'Studio: monthly-total at 80% — $400.12 of $500.00',
+    text: 'Studio production spent $400.12 of its $500.00 monthly budget (80%).\nPeriod: 2026-11 (UTC).',
+    json: {
+      kind: 'budget',
+      rule: 'monthly-total',
+      period: '2026-11',
+      level: '80',
+      spentUsd: 400.12,
+      limitUsd: 500,
+    },
+    attributes: { kind: 'budget', severity: 'warning', org: 'studio', rule: 'monthly-total' },
+    ...overrides,
   };
 }

@@ -9,7 +9,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ChatTarget,
   chatDestination,
@@ -19,7 +19,7 @@ import {
 import { SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import { MESSAGE_SCHEMA, SAMPLES, sampleContext } from '../../functions/domain/alerts/registry.ts';
 import type { Message } from '../../functions/domain/types.ts';
-import { protocolMessage, type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
+import { protocolMessage, useSnsTestServer } from '../helpers/sns.ts';
 
 function sample(name: string): Message {
   const found = SAMPLES.find((s) => s.name === name);
@@ -33,24 +33,16 @@ const criticalOf = (kind: string) =>
   sample(SAMPLES.find((s) => s.kind === kind && s.severity === 'critical')?.name ?? '');
 
 describe('one alert to email, chat and machine subscribers', () => {
-  let sns: SnsTestServer;
-
-  beforeAll(async () => {
-    sns = await startSnsTestServer();
-  });
-
-  afterAll(async () => {
-    await sns?.stop();
-  });
+  const sns = useSnsTestServer();
 
   it('each subscriber gets its own body, and each chat channel only the kinds and severities it asked for', async () => {
     // Prepare
-    const alertsArn = await sns.createTopic();
-    const machine = await sns.subscribeQueue({ topicArn: alertsArn, rawMessageDelivery: true });
-    const slackArn = await sns.createTopic();
-    const teamsArn = await sns.createTopic();
-    const slack = await sns.subscribeQueue({ topicArn: slackArn, rawMessageDelivery: true });
-    const teams = await sns.subscribeQueue({ topicArn: teamsArn, rawMessageDelivery: true });
+    const alertsArn = await sns().createTopic();
+    const machine = await sns().subscribeQueue({ topicArn: alertsArn, rawMessageDelivery: true });
+    const slackArn = await sns().createTopic();
+    const teamsArn = await sns().createTopic();
+    const slack = await sns().subscribeQueue({ topicArn: slackArn, rawMessageDelivery: true });
+    const teams = await sns().subscribeQueue({ topicArn: teamsArn, rawMessageDelivery: true });
     const targets: ChatTarget[] = [
       {
         destination: chatDestination(0),
@@ -66,8 +58,8 @@ describe('one alert to email, chat and machine subscribers', () => {
       },
     ];
     const notifier = new FanoutNotifier({
-      main: new SnsNotifier({ client: sns.snsClient, topicArn: alertsArn }),
-      chat: new SnsChatPublisher(sns.snsClient),
+      main: new SnsNotifier({ client: sns().snsClient, topicArn: alertsArn }),
+      chat: new SnsChatPublisher(sns().snsClient),
       targets,
     });
     const warning = budgetWarning();

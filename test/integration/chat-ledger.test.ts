@@ -3,26 +3,16 @@
  * alert reached are recorded on its pending item, read back with it, and dropped when it is marked sent.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
+import { describe, expect, it } from 'vitest';
 import { SAMPLES, sampleContext } from '../../functions/domain/alerts/registry.ts';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import { useTestDynamo } from '../helpers/dynamo.ts';
 
-let dynamo: TestDynamo;
-
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+const dynamo = useTestDynamo();
 
 describe('DynamoStore.recordDelivered', () => {
   it('adds destinations to a pending alert, returns them with it, and clears them when it is sent', async () => {
     // Prepare
-    const tableName = await dynamo.newTable();
-    const store = new DynamoStore({ client: dynamo.client, tableName });
+    const { tableName, store } = await dynamo().newStore();
     const message = SAMPLES[0]?.render(sampleContext());
     if (!message) throw new Error('no sample');
     const now = new Date('2026-11-22T09:30:00Z');
@@ -47,7 +37,7 @@ describe('DynamoStore.recordDelivered', () => {
     expect(pending[0]?.message.chat).toEqual(message.chat);
 
     await store.markAlertSent({ orgId: 'studio', key, messageId: 'm-1', sentAt: now });
-    const { Item } = await dynamo.client.send(
+    const { Item } = await dynamo().client.send(
       new GetCommand({
         TableName: tableName,
         Key: { pk: 'ORG#studio', sk: `ALERT#${key}` },
@@ -58,7 +48,7 @@ describe('DynamoStore.recordDelivered', () => {
     expect(Item?.delivered).toBeUndefined();
     // A sent alert is final: recording on it changes nothing.
     await store.recordDelivered({ orgId: 'studio', key, destinations: ['chat-1'] });
-    const { Item: after } = await dynamo.client.send(
+    const { Item: after } = await dynamo().client.send(
       new GetCommand({
         TableName: tableName,
         Key: { pk: 'ORG#studio', sk: `ALERT#${key}` },

@@ -3,10 +3,8 @@
  * simulator, DynamoStore on dynalite, and a notifier that records what it publishes (plus one run through
  * SnsNotifier into fauxqs). Each test gets its own organization key and its own table.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../functions/adapters/dynamo-store.ts';
-import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
 import { createSnsClient, SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import { type ConfigInput, parseConfig } from '../../functions/config.ts';
 import { addDays, utcDate } from '../../functions/domain/dates.ts';
@@ -19,8 +17,8 @@ import {
   runOrgCycle,
 } from '../../functions/guard/cycle.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
-import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
-import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
+import { localClientConfig, useTestDynamo } from '../helpers/dynamo.ts';
+import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
 import { startSnsTestServer } from '../helpers/sns.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
@@ -28,14 +26,7 @@ const TODAY = utcDate(NOW);
 const at = (hour: number) => new Date(`${TODAY}T${String(hour).padStart(2, '0')}:00:00Z`);
 
 const simulator = useRunwaySimulator({ now: () => NOW });
-let dynamo: TestDynamo;
-
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-});
-afterAll(async () => {
-  await dynamo?.close();
-});
+const dynamo = useTestDynamo();
 
 /** A real NotifierPort that keeps what it publishes; `failing` makes every publish throw. */
 class RecordingNotifier implements NotifierPort {
@@ -117,17 +108,11 @@ interface Harness {
 
 async function harness(config = configFor()): Promise<Harness> {
   const apiKey = addOrganization();
-  const tableName = await dynamo.newTable();
-  const store = new DynamoStore({ client: dynamo.client, tableName });
+  const { tableName, store } = await dynamo().newStore();
   const notifier = new RecordingNotifier();
   const org = config.organizations[0];
   if (!org) throw new Error('no organization');
-  const targetFor = (key: string): OrgTarget => ({
-    org,
-    keySource: 'the RUNWAYML_API_SECRET environment variable',
-    connect: async (signal) => createRunwayClient({ apiKey: key, baseURL: simulator().url, signal }),
-  });
-  const target = targetFor(apiKey);
+  const target = simulatorTarget(org, apiKey, simulator().url);
   return {
     apiKey,
     tableName,
@@ -143,15 +128,8 @@ async function harness(config = configFor()): Promise<Harness> {
         ...(options.wallClock ? { wallClock: options.wallClock } : {}),
       } satisfies GuardDeps),
     async items() {
-      const { Items = [] } = await dynamo.client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'ORG#acme' },
-          ConsistentRead: true,
-        }),
-      );
-      return new Map(Items.map((item) => [String(item.sk), item]));
+      const items = await dynamo().orgItems(tableName, 'acme');
+      return new Map(items.map((item) => [String(item.sk), item]));
     },
   };
 }
@@ -422,10 +400,7 @@ describe('failures store nothing from Runway', () => {
     const wrongKey = uniqueApiKey('revoked');
     const result = await h.run({
       now: at(11),
-      target: {
-        ...h.target,
-        connect: async (signal) => createRunwayClient({ apiKey: wrongKey, baseURL: simulator().url, signal }),
-      },
+      target: simulatorTarget(h.target.org, wrongKey, simulator().url),
     });
     expect(result.ok).toBe(false);
     expect(result.error?.name).toBe('RunwayAuthError');
@@ -442,10 +417,7 @@ describe('failures store nothing from Runway', () => {
     // Once per day: a second failing run does not repeat it.
     const again = await h.run({
       now: at(12),
-      target: {
-        ...h.target,
-        connect: async (signal) => createRunwayClient({ apiKey: wrongKey, baseURL: simulator().url, signal }),
-      },
+      target: simulatorTarget(h.target.org, wrongKey, simulator().url),
     });
     expect(again.notifications.map((n) => n.outcome)).toEqual(['duplicate']);
   });
@@ -526,7 +498,7 @@ describe('delivery', () => {
   it('two cycles at once for the same organization publish each alert exactly once in total', async () => {
     const config = configFor({ lowBalance: { credits: 500_000 } });
     const h = await harness(config);
-    const otherClient = createDocumentClient(localClientConfig(dynamo.endpoint));
+    const otherClient = createDocumentClient(localClientConfig(dynamo().endpoint));
     try {
       const otherStore = new DynamoStore({ client: otherClient, tableName: h.tableName });
       const [a, b] = await Promise.all([h.run(), h.run({ store: otherStore })]);
@@ -614,7 +586,7 @@ describe('changes between runs', () => {
           return Promise.reject(new Error('ProvisionedThroughputExceeded (test)'));
         return super.claimAlert(input);
       }
-    })({ client: dynamo.client, tableName: h.tableName });
+    })({ client: dynamo().client, tableName: h.tableName });
     const failed = await h.run({ now: at(11), store: failing });
     expect(failed.ok).toBe(false);
     expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ maxMonthlyCreditSpend: 2_000_000 });
@@ -707,17 +679,8 @@ describe('runGuard', () => {
     const url = simulator().url;
     const run = await runGuard(
       [
-        {
-          org: revoked,
-          keySource: 'test',
-          connect: async (signal) =>
-            createRunwayClient({ apiKey: uniqueApiKey('gone'), baseURL: url, signal }),
-        },
-        {
-          org: acme,
-          keySource: 'test',
-          connect: async (signal) => createRunwayClient({ apiKey: h.apiKey, baseURL: url, signal }),
-        },
+        simulatorTarget(revoked, uniqueApiKey('gone'), url, 'test'),
+        simulatorTarget(acme, h.apiKey, url, 'test'),
       ],
       { config, store: h.store, notifier: h.notifier, now: () => NOW },
     );

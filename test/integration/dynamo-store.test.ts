@@ -11,7 +11,7 @@ import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { recordFrom } from '../../functions/domain/records.ts';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AlertNotClaimedError,
   createDocumentClient,
@@ -22,7 +22,7 @@ import {
 import { EmbeddedDynamoError, startEmbeddedDynamo } from '../../functions/adapters/embedded-dynamo.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import type { Message, OrgStatus, Snapshot, UsageDay } from '../../functions/domain/types.ts';
-import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import { localClientConfig, useTestDynamo } from '../helpers/dynamo.ts';
 
 const ORG = 'studio';
 const NOW = new Date('2026-11-22T08:15:00.000Z');
@@ -56,6 +56,18 @@ function snapshot(date: string, overrides: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+/** A status of the run at NOW, `ok` with no reasons unless overridden. */
+function orgStatus(overrides: Partial<OrgStatus> = {}): OrgStatus {
+  return {
+    orgId: ORG,
+    state: 'ok',
+    reasons: [],
+    updatedAt: NOW.toISOString(),
+    lastSuccessAt: NOW.toISOString(),
+    ...overrides,
+  };
+}
+
 function message(subject: string): Message {
   return {
     subject,
@@ -73,25 +85,16 @@ function message(subject: string): Message {
   };
 }
 
-let dynamo: TestDynamo;
+const dynamo = useTestDynamo();
 let tableName: string;
 let store: DynamoStore;
 
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
-
 beforeEach(async () => {
-  tableName = await dynamo.newTable();
-  store = new DynamoStore({ client: dynamo.client, tableName });
+  ({ tableName, store } = await dynamo().newStore());
 });
 
 async function rawItem(sk: string, orgId = ORG): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await dynamo.client.send(
+  const { Item } = await dynamo().client.send(
     new GetCommand({ TableName: tableName, Key: { pk: `ORG#${orgId}`, sk }, ConsistentRead: true }),
   );
   return Item;
@@ -102,15 +105,12 @@ describe('item round trips', () => {
     // Prepare
     const day = usageDay('2026-11-21', { 'veo3.1': 1_200, gen4_turbo: 35.5 });
     const snap = snapshot('2026-11-22');
-    const status: OrgStatus = {
-      orgId: ORG,
+    const status = orgStatus({
       state: 'warn',
       reasons: ['monthly-total at 80%'],
-      updatedAt: NOW.toISOString(),
-      lastSuccessAt: NOW.toISOString(),
       backfilledAt: '2026-11-01T00:00:00.000Z',
       balanceEpisode: { since: '2026-11-20T07' },
-    };
+    });
 
     // Act
     const result = await store.saveCycle({ orgId: ORG, usage: [day], snapshot: snap, status });
@@ -160,15 +160,10 @@ describe('item round trips', () => {
         constructor: { maxConcurrentGenerations: 1, maxDailyGenerations: 5 },
       },
     });
-    const status: OrgStatus = {
-      orgId: ORG,
-      state: 'ok',
-      reasons: [],
-      updatedAt: NOW.toISOString(),
-      lastSuccessAt: NOW.toISOString(),
+    const status = orgStatus({
       announcedTier: tier(200_000),
       tierChangePending: { key: 'tier-change#tier#2026-11-21#abc', tier: tier(2_000_000) },
-    };
+    });
 
     await store.saveCycle({ orgId: ORG, usage: [], status });
     const read = await store.getStatus(ORG);
@@ -178,13 +173,7 @@ describe('item round trips', () => {
   });
 
   it('leaves optional status fields absent and reads an unknown organization as undefined', async () => {
-    const status: OrgStatus = {
-      orgId: ORG,
-      state: 'ok',
-      reasons: [],
-      updatedAt: NOW.toISOString(),
-      lastSuccessAt: NOW.toISOString(),
-    };
+    const status = orgStatus();
 
     await store.saveCycle({ orgId: ORG, usage: [], status });
 
@@ -295,7 +284,7 @@ describe('reads', () => {
     const saved = await store.saveCycle({ orgId: ORG, usage: days, fetchedAt: NOW.toISOString() });
     expect(saved.writeRequests).toBe(dayCount / 25);
 
-    const counted = createDocumentClient(localClientConfig(dynamo.endpoint));
+    const counted = createDocumentClient(localClientConfig(dynamo().endpoint));
     let queryRequests = 0;
     counted.middlewareStack.add(
       (next) => async (args) => {
@@ -322,13 +311,7 @@ describe('reads', () => {
 describe('saveCycle batching', () => {
   it('writes 60 items in 3 BatchWriteItem requests', async () => {
     const usage = Array.from({ length: 58 }, (_, i) => usageDay(addDays('2026-09-01', i), { a: i }));
-    const status: OrgStatus = {
-      orgId: ORG,
-      state: 'ok',
-      reasons: [],
-      updatedAt: NOW.toISOString(),
-      lastSuccessAt: NOW.toISOString(),
-    };
+    const status = orgStatus();
 
     const result = await store.saveCycle({ orgId: ORG, usage, snapshot: snapshot('2026-11-22'), status });
 
@@ -594,8 +577,8 @@ describe('alert ledger', () => {
 
 describe('tables', () => {
   it('ensureTable is idempotent on an existing table', async () => {
-    await ensureTable(dynamo.client, tableName);
-    await ensureTable(dynamo.client, tableName);
+    await ensureTable(dynamo().client, tableName);
+    await ensureTable(dynamo().client, tableName);
 
     await store.saveCycle({ orgId: ORG, usage: [usageDay('2026-11-01', { a: 1 })] });
     expect(await store.getUsage(ORG, '2026-11-01', '2026-11-01')).toHaveLength(1);

@@ -6,9 +6,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
-import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runGate } from '../../functions/cli/gate.ts';
 import { type ConfigInput, parseConfig } from '../../functions/config.ts';
 import { addDays, utcDate } from '../../functions/domain/dates.ts';
@@ -18,25 +16,16 @@ import type {
   StateParameterValue,
   StatePublisherPort,
 } from '../../functions/domain/types.ts';
-import { type OrgTarget, runOrgCycle } from '../../functions/guard/cycle.ts';
+import { runOrgCycle } from '../../functions/guard/cycle.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
-import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
+import { useTestDynamo } from '../helpers/dynamo.ts';
+import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
 const TODAY = utcDate(NOW);
 const simulator = useRunwaySimulator({ now: () => NOW });
-let dynamo: TestDynamo;
-
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-  // The command builds its own clients from the environment, as the CLI does.
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await dynamo?.close();
-});
+// The command builds its own clients from the environment, as the CLI does.
+const dynamo = useTestDynamo({ stubEndpoint: true });
 
 class Notifier implements NotifierPort {
   async publish(_message: Message): Promise<string> {
@@ -85,19 +74,13 @@ function configWith(limit: number, extra: Partial<ConfigInput> = {}) {
 
 async function harness() {
   const apiKey = addOrganization();
-  const tableName = await dynamo.newTable();
-  const store = new DynamoStore({ client: dynamo.client, tableName });
+  const { tableName, store } = await dynamo().newStore();
   const publisher = new RecordingPublisher();
   const run = (limit: number, now: Date) => {
     const config = parseConfig(configWith(limit), 'test');
     const org = config.organizations[0];
     if (!org) throw new Error('no organization');
-    const target: OrgTarget = {
-      org,
-      keySource: 'test',
-      connect: async (signal) => createRunwayClient({ apiKey, baseURL: simulator().url, signal }),
-    };
-    return runOrgCycle(target, {
+    return runOrgCycle(simulatorTarget(org, apiKey, simulator().url, 'test'), {
       config,
       store,
       notifier: new Notifier(),

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoStore } from '../../functions/adapters/dynamo-store.ts';
 import { runBackfill } from '../../functions/cli/backfill.ts';
 import { type Io, runCheck } from '../../functions/cli/check.ts';
@@ -18,7 +18,7 @@ import { roundCredits } from '../../functions/domain/figures.ts';
 import type { Snapshot, UsageDay } from '../../functions/domain/types.ts';
 import { createDemoConfig, createDemoOrganization } from '../../functions/simulator/demo.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
-import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import { localClientConfig, useTestDynamo } from '../helpers/dynamo.ts';
 import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
@@ -27,18 +27,8 @@ const ORG = 'studio';
 const CONFIG = JSON.stringify(createDemoConfig());
 
 const simulator = useRunwaySimulator({ now: () => NOW });
-let dynamo: TestDynamo;
-
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-  // The CLI builds its own client from the SDK's standard variables, as it does against AWS.
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await dynamo.close();
-});
+// The CLI builds its own client from the SDK's standard variables, as it does against AWS.
+const dynamo = useTestDynamo({ stubEndpoint: true });
 
 function capture(env: Io['env'], cwd = process.cwd()) {
   const out: string[] = [];
@@ -49,7 +39,7 @@ function capture(env: Io['env'], cwd = process.cwd()) {
 
 /** A table of its own and the environment that points the CLI at it (and at a simulated organization). */
 async function awsSetup(usage: Record<string, Record<string, number>> = {}) {
-  const tableName = await dynamo.newTable();
+  const { tableName, store } = await dynamo().newStore();
   const apiKey = uniqueApiKey('history');
   simulator().addOrganization(createSimulatedOrganization({ apiKey, usage }));
   const env = {
@@ -58,7 +48,7 @@ async function awsSetup(usage: Record<string, Record<string, number>> = {}) {
     TABLE_NAME: tableName,
     BUDGET_GUARD_CONFIG: CONFIG,
   };
-  return { tableName, apiKey, env, store: new DynamoStore({ client: dynamo.client, tableName }) };
+  return { tableName, apiKey, env, store };
 }
 
 function usageDay(date: string, credits: Record<string, number>): UsageDay {
@@ -124,7 +114,7 @@ describe('backfill', () => {
         `from the Runway API at ${simulator().url}\n`,
     );
     expect(first.stderr()).toBe('');
-    const item = await dynamo.client.send(
+    const item = await dynamo().client.send(
       new GetCommand({ TableName: tableName, Key: { pk: `ORG#${ORG}`, sk: `USAGE#${TODAY}` } }),
     );
     expect(item.Item?.fetchedAt).toBe(NOW.toISOString());
@@ -241,7 +231,7 @@ describe('history', () => {
         ),
       );
     }
-    const counted = createDocumentClient(localClientConfig(dynamo.endpoint));
+    const counted = createDocumentClient(localClientConfig(dynamo().endpoint));
     const queries = { usage: 0, snapshot: 0 };
     const events: string[] = [];
     counted.middlewareStack.add(

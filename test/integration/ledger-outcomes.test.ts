@@ -2,30 +2,23 @@
  * What the ledger does with failed and rejected publishes and with low-balance episodes, end to end: the
  * real Runway SDK against the simulator, the cycle and DynamoStore on dynalite.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
-import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
 import { parseConfig } from '../../functions/config.ts';
 import { addDays, utcDate } from '../../functions/domain/dates.ts';
 import type { Message, NotifierPort } from '../../functions/domain/types.ts';
-import { type OrgCycleResult, type OrgTarget, runOrgCycle } from '../../functions/guard/cycle.ts';
+import { type OrgCycleResult, runOrgCycle } from '../../functions/guard/cycle.ts';
 import { MAX_REJECTIONS } from '../../functions/guard/delivery.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
-import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
+import { useTestDynamo } from '../helpers/dynamo.ts';
+import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
 const TODAY = utcDate(NOW);
 const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
 
 const simulator = useRunwaySimulator({ now: () => NOW });
-let dynamo: TestDynamo;
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-});
-afterAll(async () => {
-  await dynamo?.close();
-});
+const dynamo = useTestDynamo();
 
 /** Records what it publishes; `fail` decides, per message, to throw instead (`permanent` like SNS's 400s). */
 class ScriptedNotifier implements NotifierPort {
@@ -77,19 +70,14 @@ async function setUp() {
   );
   const org = config.organizations[0];
   if (!org) throw new Error('no organization');
-  const tableName = await dynamo.newTable();
-  const store = new DynamoStore({ client: dynamo.client, tableName });
-  const target: OrgTarget = {
-    org,
-    keySource: 'the RUNWAYML_API_SECRET environment variable',
-    connect: async (signal) => createRunwayClient({ apiKey, baseURL: simulator().url, signal }),
-  };
+  const { tableName, store } = await dynamo().newStore();
+  const target = simulatorTarget(org, apiKey, simulator().url);
   const notifier = new ScriptedNotifier();
   // A fresh store per run, like a new Lambda invocation or a new `check`; the wall clock is the run's.
   const run = (at: Date): Promise<OrgCycleResult> =>
     runOrgCycle(target, {
       config,
-      store: new DynamoStore({ client: dynamo.client, tableName }),
+      store: new DynamoStore({ client: dynamo().client, tableName }),
       notifier,
       now: () => at,
       wallClock: () => at,

@@ -1,21 +1,14 @@
-/**
- * Names from Runway are data, and every message and item fits its service's limit, end to end: the real
- * Runway SDK against the simulator, the cycle, DynamoStore on dynalite, and SnsNotifier into fauxqs.
- */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
-import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
 import { createSnsClient, SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import { parseConfig } from '../../functions/config.ts';
 import { addDays, utcDate } from '../../functions/domain/dates.ts';
 import { DYNAMODB_ITEM_MAX_BYTES, itemSize } from '../../functions/domain/item-size.ts';
 import { publishedBytes, SNS_MAX_MESSAGE_BYTES } from '../../functions/domain/message-size.ts';
 import type { Message, NotifierPort } from '../../functions/domain/types.ts';
-import { type OrgCycleResult, type OrgTarget, runOrgCycle } from '../../functions/guard/cycle.ts';
+import { type OrgCycleResult, runOrgCycle } from '../../functions/guard/cycle.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
-import { uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
+import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
 import { type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
@@ -95,29 +88,14 @@ function addOrganization(names: readonly string[], generations: number): string 
 
 async function setUp(names: readonly string[], hourUtc = 23, generations = 95) {
   const apiKey = addOrganization(names, generations);
-  const tableName = await dynamo.newTable();
-  const store = new DynamoStore({ client: dynamo.client, tableName });
+  const { tableName, store } = await dynamo.newStore();
   const cfg = config(hourUtc);
   const org = cfg.organizations[0];
   if (!org) throw new Error('no organization');
-  const target: OrgTarget = {
-    org,
-    keySource: 'the RUNWAYML_API_SECRET environment variable',
-    connect: async (signal) => createRunwayClient({ apiKey, baseURL: simulator().url, signal }),
-  };
+  const target = simulatorTarget(org, apiKey, simulator().url);
   const run = (notifier: NotifierPort, now = NOW): Promise<OrgCycleResult> =>
     runOrgCycle(target, { config: cfg, store, notifier, now: () => now });
-  const items = async () => {
-    const { Items = [] } = await dynamo.client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'ORG#acme' },
-        ConsistentRead: true,
-      }),
-    );
-    return Items;
-  };
+  const items = () => dynamo.orgItems(tableName, 'acme');
   return { apiKey, store, run, items };
 }
 

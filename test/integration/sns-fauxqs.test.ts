@@ -10,10 +10,10 @@
  *   only the `sqs` entry. The tests read the sqs entry with `protocolMessage`, which accepts either.
  * - Subject validation (length, control characters): no; the notifier's own sanitizing is what keeps SNS happy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import type { Message } from '../../functions/domain/types.ts';
-import { protocolMessage, type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
+import { budgetMessage, protocolMessage, useSnsTestServer } from '../helpers/sns.ts';
 
 function message(overrides: Partial<Message> & Pick<Message, 'attributes'>): Message {
   return {
@@ -30,37 +30,18 @@ function message(overrides: Partial<Message> & Pick<Message, 'attributes'>): Mes
 }
 
 describe('SnsNotifier against fauxqs', () => {
-  let sns: SnsTestServer;
-
-  beforeAll(async () => {
-    sns = await startSnsTestServer();
-  });
-
-  afterAll(async () => {
-    await sns?.stop();
-  });
+  const sns = useSnsTestServer();
 
   it('listens on loopback only', () => {
-    expect(sns.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(sns().endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('delivers the subject, the four attributes and the JSON body to an SQS subscriber', async () => {
     // Prepare
-    const topicArn = await sns.createTopic();
-    const queue = await sns.subscribeQueue({ topicArn });
-    const notifier = new SnsNotifier({ client: sns.snsClient, topicArn });
-    const sent = message({
-      subject: 'Studio: monthly-total at 80% —\n$400.12 of $500.00',
-      json: {
-        kind: 'budget',
-        rule: 'monthly-total',
-        period: '2026-11',
-        level: '80',
-        spentUsd: 400.12,
-        limitUsd: 500,
-      },
-      attributes: { kind: 'budget', severity: 'warning', org: 'studio', rule: 'monthly-total' },
-    });
+    const topicArn = await sns().createTopic();
+    const queue = await sns().subscribeQueue({ topicArn });
+    const notifier = new SnsNotifier({ client: sns().snsClient, topicArn });
+    const sent = budgetMessage({ subject: 'Studio: monthly-total at 80% —\n$400.12 of $500.00' });
 
     // Act
     const messageId = await notifier.publish(sent);
@@ -85,12 +66,12 @@ describe('SnsNotifier against fauxqs', () => {
 
   it('pins the emulator gap: fauxqs delivers the whole MessageStructure document, not the sqs entry', async () => {
     // Prepare
-    const topicArn = await sns.createTopic();
-    const queue = await sns.subscribeQueue({ topicArn });
+    const topicArn = await sns().createTopic();
+    const queue = await sns().subscribeQueue({ topicArn });
     const sent = message({ attributes: { kind: 'digest', severity: 'info', org: 'studio', rule: 'digest' } });
 
     // Act
-    await new SnsNotifier({ client: sns.snsClient, topicArn }).publish(sent);
+    await new SnsNotifier({ client: sns().snsClient, topicArn }).publish(sent);
 
     // Assess: if this starts failing, fauxqs now emulates per-protocol delivery and this note can go.
     const [notification] = await queue.receive({ count: 1 });
@@ -101,16 +82,16 @@ describe('SnsNotifier against fauxqs', () => {
 
   it('lets a filter policy on kind route each stream to its own subscriber', async () => {
     // Prepare
-    const topicArn = await sns.createTopic();
-    const finance = await sns.subscribeQueue({
+    const topicArn = await sns().createTopic();
+    const finance = await sns().subscribeQueue({
       topicArn,
       filterPolicy: { kind: ['budget', 'forecast', 'digest'] },
     });
-    const platform = await sns.subscribeQueue({
+    const platform = await sns().subscribeQueue({
       topicArn,
       filterPolicy: { kind: ['daily-quota', 'guard-error'] },
     });
-    const notifier = new SnsNotifier({ client: sns.snsClient, topicArn });
+    const notifier = new SnsNotifier({ client: sns().snsClient, topicArn });
 
     // Act
     await notifier.publish(
@@ -134,9 +115,9 @@ describe('SnsNotifier against fauxqs', () => {
 
   it('delivers the body and attributes as they are on a raw-delivery subscription', async () => {
     // Prepare
-    const topicArn = await sns.createTopic();
-    const queue = await sns.subscribeQueue({ topicArn, rawMessageDelivery: true });
-    const notifier = new SnsNotifier({ client: sns.snsClient, topicArn });
+    const topicArn = await sns().createTopic();
+    const queue = await sns().subscribeQueue({ topicArn, rawMessageDelivery: true });
+    const notifier = new SnsNotifier({ client: sns().snsClient, topicArn });
     const sent = message({
       attributes: { kind: 'tier-cap', severity: 'critical', org: 'studio', rule: 'tier-cap' },
     });

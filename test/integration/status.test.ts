@@ -19,7 +19,7 @@ import {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../functions/adapters/dynamo-store.ts';
 import {
   ListSubscriptionsTimeoutError,
   listTopicSubscriptions,
@@ -75,8 +75,7 @@ function capture(env: Io['env']) {
 
 /** A table of its own, the store on it, and the environment that points the command at it. */
 async function setup(extraEnv: Record<string, string> = {}, config: ConfigInput = CONFIG) {
-  const tableName = await dynamo.newTable();
-  const store = new DynamoStore({ client: dynamo.client, tableName });
+  const { tableName, store } = await dynamo.newStore();
   const env = { TABLE_NAME: tableName, BUDGET_GUARD_CONFIG: JSON.stringify(config), ...extraEnv };
   const run = async (options: { json?: boolean; orgId?: string; now?: Date; timeoutMs?: number } = {}) => {
     const c = capture(env);
@@ -192,34 +191,22 @@ describe('status against dynalite', () => {
     const { store, run } = await setup();
     await ran(store, 5);
     const wall = Date.now();
-    const expiresAt = new Date(wall + 86_400_000);
+    // A monthly-total alert at `percent`, claimed at `claimedAt` with a 2-minute lease.
+    const claim = (percent: number, claimedAt: number) =>
+      store.claimAlert({
+        orgId: ORG,
+        key: `budget#monthly-total#2026-11#${percent}`,
+        message: message(`Studio: monthly-total at ${percent}%`),
+        now: new Date(claimedAt),
+        leaseMs: 120_000,
+        expiresAt: new Date(wall + 86_400_000),
+      });
     // Claimed 10 minutes ago by a run that died: its 2-minute lease ran out.
-    await store.claimAlert({
-      orgId: ORG,
-      key: 'budget#monthly-total#2026-11#80',
-      message: message('Studio: monthly-total at 80%'),
-      now: new Date(wall - 600_000),
-      leaseMs: 120_000,
-      expiresAt,
-    });
+    await claim(80, wall - 600_000);
     // Claimed just now by a run that is publishing it.
-    await store.claimAlert({
-      orgId: ORG,
-      key: 'budget#monthly-total#2026-11#100',
-      message: message('Studio: monthly-total at 100%'),
-      now: new Date(wall),
-      leaseMs: 120_000,
-      expiresAt,
-    });
+    await claim(100, wall);
     // Sent: not shown.
-    await store.claimAlert({
-      orgId: ORG,
-      key: 'budget#monthly-total#2026-11#50',
-      message: message('Studio: monthly-total at 50%'),
-      now: new Date(wall - 600_000),
-      leaseMs: 120_000,
-      expiresAt,
-    });
+    await claim(50, wall - 600_000);
     await store.markAlertSent({
       orgId: ORG,
       key: 'budget#monthly-total#2026-11#50',

@@ -12,7 +12,7 @@ import { type RunwaySimulator, startRunwaySimulator } from '../../functions/simu
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
 import { CountingNotifier, MemoryNotifier } from '../helpers/faults.ts';
 import { uniqueApiKey } from '../helpers/runway.ts';
-import { countFromEnv, recordScenario } from './report.ts';
+import { countFromEnv, deliveryFigures, recordScenario } from './report.ts';
 import { readLedger, reliabilityConfig, runwayTarget, storeAt } from './world.ts';
 
 const ROUNDS = countFromEnv('RELIABILITY_RACE_ROUNDS', 2);
@@ -113,12 +113,7 @@ describe('races', () => {
         runs: totals.runs,
         // The fault is the schedule's duplicate delivery: every cycle beyond the first in each batch.
         faultsInjected: ROUNDS * 2 * (concurrency - 1),
-        alertsExpected: totals.expected,
-        delivered: totals.delivered,
-        lost: totals.lost,
-        duplicated: totals.duplicated,
-        secretBytesLeaked: 0,
-        slowestCycleMs: totals.slowest,
+        ...deliveryFigures(totals),
       });
     });
   }

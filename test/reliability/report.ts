@@ -27,6 +27,27 @@ export interface ScenarioRow {
   readonly subset?: boolean;
 }
 
+/** The delivery figures of a scenario that expects and sends no alert (it counts something else). */
+export const NO_ALERTS = { alertsExpected: 0, delivered: 0, lost: 0, duplicated: 0 } as const;
+
+/** A row's figures from a scenario's running totals of alerts and cycle times; no key leaked. */
+export function deliveryFigures(totals: {
+  readonly expected: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly slowest: number;
+}) {
+  return {
+    alertsExpected: totals.expected,
+    delivered: totals.delivered,
+    lost: totals.lost,
+    duplicated: totals.duplicated,
+    secretBytesLeaked: 0,
+    slowestCycleMs: totals.slowest,
+  };
+}
+
 /** Appends a row when the reliability config asked for a report; otherwise does nothing. */
 export function recordScenario(row: ScenarioRow): void {
   const file = process.env.RELIABILITY_REPORT_FILE;

@@ -26,7 +26,7 @@ import {
 } from '../../functions/simulator/server.ts';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
 import { CountingNotifier } from '../helpers/faults.ts';
-import { recordScenario } from './report.ts';
+import { NO_ALERTS, recordScenario } from './report.ts';
 import { reliabilityConfig, scanTable, storeAt } from './world.ts';
 
 const HEX = randomBytes(64).toString('hex');
@@ -200,10 +200,7 @@ describe('secret hygiene', () => {
       scenario: `canary key through ${CASES.length} cycles: logs, console, messages, outbox, DynamoDB, results`,
       runs: CASES.length,
       faultsInjected: CASES.length - 1,
-      alertsExpected: 0,
-      delivered: 0,
-      lost: 0,
-      duplicated: 0,
+      ...NO_ALERTS,
       secretBytesLeaked: leaked,
       slowestCycleMs: 0,
     });
@@ -250,10 +247,7 @@ describe('secret hygiene', () => {
       scenario: 'synthesized template and Lambda environment (canary in RUNWAYML_API_SECRET)',
       runs: 0,
       faultsInjected: 0,
-      alertsExpected: 0,
-      delivered: 0,
-      lost: 0,
-      duplicated: 0,
+      ...NO_ALERTS,
       secretBytesLeaked: leaked,
       slowestCycleMs: 0,
     });

@@ -44,7 +44,7 @@ import {
   startDynamoFaultProxy,
 } from '../helpers/faults.ts';
 import { uniqueApiKey } from '../helpers/runway.ts';
-import { countFromEnv, recordScenario } from './report.ts';
+import { countFromEnv, deliveryFigures, recordScenario } from './report.ts';
 import { ORG_ID, readLedger, reliabilityConfig, runwayTarget, storeAt } from './world.ts';
 
 const PROPERTY_RUNS = countFromEnv('RELIABILITY_SIM_RUNS', 1);
@@ -609,12 +609,7 @@ test(`${PROPERTY_RUNS} seeded runs of ${DAYS} simulated days with random faults 
     scenario: `${PROPERTY_RUNS} × ${DAYS} days, random faults and model names, seed ${SEED} (re-sent: ${totals.resent}, at least once; undeliverable and reported: ${totals.undeliverable})`,
     runs: totals.runs,
     faultsInjected: totals.faults,
-    alertsExpected: totals.expected,
-    delivered: totals.delivered,
-    lost: totals.lost,
-    duplicated: totals.duplicated,
-    secretBytesLeaked: 0,
-    slowestCycleMs: totals.slowest,
+    ...deliveryFigures(totals),
   });
   recordScenario({
     suite: 'simulation',

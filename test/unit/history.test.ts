@@ -116,6 +116,18 @@ const SNAPSHOTS = [snapshot('2026-03-02', 41_000, ['veo3.1', 'gen4.5', 'eleven_m
 /** Fully covered: history started long before, and "today" is after the range. */
 const COVERED = { historyStart: '2026-01-01', today: '2026-12-31' } as const;
 
+/** `buildHistory` of the studio at $0.01 a credit, fully covered, with no usage or snapshots unless given. */
+function studioHistory(input: Partial<Parameters<typeof buildHistory>[0]> & { from: string; to: string }) {
+  return buildHistory({
+    orgId: 'studio',
+    usage: [],
+    snapshots: [],
+    usdPerCredit: 0.01,
+    ...COVERED,
+    ...input,
+  });
+}
+
 /** The CSV header's fixed columns around the model columns. */
 const CSV_HEAD = ['period', 'start', 'end', 'days', 'covered_days', 'credits', 'usd'];
 const CSV_TAIL = ['purchased', 'credit_balance', 'max_monthly_credit_spend', 'snapshot_date'];
@@ -248,14 +260,11 @@ describe('firstCoveredDay', () => {
 describe('buildHistory by day', () => {
   it('makes one row per day, inclusive, with zero for covered days without usage and null without a snapshot', () => {
     // Act
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-04',
       usage: USAGE,
       snapshots: SNAPSHOTS,
-      usdPerCredit: 0.01,
-      ...COVERED,
     });
 
     // Assess
@@ -283,13 +292,10 @@ describe('buildHistory by day', () => {
 
   it('leaves days before history starts and after today without figures, never 0', () => {
     // Prepare: history starts on the 2nd, today is the 3rd; nothing is stored on the 3rd (a true 0).
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-05',
       usage: [day('2026-03-02', { 'veo3.1': 10 })],
-      snapshots: [],
-      usdPerCredit: 0.01,
       historyStart: '2026-03-02',
       today: '2026-03-03',
     });
@@ -308,13 +314,9 @@ describe('buildHistory by day', () => {
   });
 
   it('covers nothing when nothing is stored, and never hides a stored day', () => {
-    const none = buildHistory({
-      orgId: 'studio',
+    const none = studioHistory({
       from: '2026-03-01',
       to: '2026-03-02',
-      usage: [],
-      snapshots: [],
-      usdPerCredit: 0.01,
       historyStart: null,
       today: '2026-03-10',
     });
@@ -322,13 +324,10 @@ describe('buildHistory by day', () => {
     expect(none.totals).toMatchObject({ credits: null, usd: null, coveredDays: 0 });
 
     // A stored day after "today" (a clock set back with --now) is still shown.
-    const stored = buildHistory({
-      orgId: 'studio',
+    const stored = studioHistory({
       from: '2026-03-01',
       to: '2026-03-02',
       usage: [day('2026-03-02', { a: 5 })],
-      snapshots: [],
-      usdPerCredit: 0.01,
       historyStart: '2026-03-01',
       today: '2026-03-01',
     });
@@ -336,14 +335,11 @@ describe('buildHistory by day', () => {
   });
 
   it('ignores data outside the range', () => {
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-02',
       to: '2026-03-02',
       usage: USAGE,
       snapshots: [...SNAPSHOTS, snapshot('2026-03-01', 1)],
-      usdPerCredit: 0.01,
-      ...COVERED,
     });
     expect(history.rows).toHaveLength(1);
     expect(history.columns).toStrictEqual(['gen4.5', 'veo3.1']);
@@ -352,15 +348,12 @@ describe('buildHistory by day', () => {
   });
 
   it('narrows credits, dollars and columns to one model, refunds included', () => {
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-04',
       usage: USAGE,
       snapshots: SNAPSHOTS,
-      usdPerCredit: 0.01,
       model: 'gen4.5',
-      ...COVERED,
     });
     expect(history.columns).toStrictEqual(['gen4.5']);
     expect(history.rows.map((r) => r.credits)).toStrictEqual([300, -450, 0, 0]);
@@ -369,14 +362,10 @@ describe('buildHistory by day', () => {
   });
 
   it('keeps float dust out of fractional sums', () => {
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-03',
       usage: [day('2026-03-01', { a: 0.1 }), day('2026-03-02', { a: 0.2 }), day('2026-03-03', { a: 0.4 })],
-      snapshots: [],
-      usdPerCredit: 0.01,
-      ...COVERED,
     });
     expect(history.totals.credits).toBe(0.7);
     expect({ ...history.totals.models }).toStrictEqual({ a: 0.7 });
@@ -398,15 +387,12 @@ describe('buildHistory by week, month and quarter', () => {
     snapshot('2027-01-05', 30_000, [], { purchasedCredits: 1_000 }),
   ];
   const build = (by: HistoryGrouping, extra: Partial<Parameters<typeof buildHistory>[0]> = {}) =>
-    buildHistory({
-      orgId: 'studio',
+    studioHistory({
       from: '2026-12-26',
       to: '2027-01-05',
       by,
       usage,
       snapshots,
-      usdPerCredit: 0.01,
-      ...COVERED,
       today: '2027-12-31',
       ...extra,
     });
@@ -648,13 +634,9 @@ describe('every grouping adds up to exactly the daily figures', () => {
 
 describe('coverageWarnings', () => {
   const build = (from: string, to: string, historyStart: string | null, today = '2026-11-26') =>
-    buildHistory({
-      orgId: 'studio',
+    studioHistory({
       from,
       to,
-      usage: [],
-      snapshots: [],
-      usdPerCredit: 0.01,
       historyStart,
       today,
     });
@@ -704,13 +686,11 @@ describe('modelsSeen', () => {
 describe('renderHistoryCsv', () => {
   it('writes a header, a row per day and a TOTAL row with CRLF, plain numbers and blanks where not covered', () => {
     // Prepare: the 1st is before history starts.
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-04',
       usage: [day('2026-03-02', { 'veo3.1': 123_456 }), day('2026-03-03', { 'veo3.1': -600 })],
       snapshots: [snapshot('2026-03-03', 1_234_567, [], { purchasedCredits: 50_000 })],
-      usdPerCredit: 0.01,
       historyStart: '2026-03-02',
       today: '2026-12-31',
     });
@@ -744,15 +724,11 @@ describe('renderHistoryCsv', () => {
   });
 
   it('carries the period key first for weeks, months and quarters', () => {
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-12-30',
       to: '2027-01-05',
       by: 'week',
       usage: [day('2027-01-01', { a: 3 })],
-      snapshots: [],
-      usdPerCredit: 0.01,
-      ...COVERED,
       today: '2027-01-31',
     });
     expect(parseCsv(renderHistoryCsv(history)).map((r) => r.slice(0, 6))).toStrictEqual([
@@ -766,14 +742,10 @@ describe('renderHistoryCsv', () => {
   it('quotes model names with commas, quotes, CR and LF, and reads them back unchanged', () => {
     // Prepare: model names are open strings.
     const odd = ['gen,4 "turbo"', 'plain', 'line\nbreak', '"quoted"', 'cr\rlf', 'both\r\n'];
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-01',
       usage: [day('2026-03-01', Object.fromEntries(odd.map((m, i) => [m, i + 1])))],
-      snapshots: [],
-      usdPerCredit: 0.01,
-      ...COVERED,
     });
 
     // Act
@@ -790,14 +762,10 @@ describe('renderHistoryCsv', () => {
   it('writes a model name a spreadsheet would run as a formula as text, and leaves negative numbers alone', () => {
     // Prepare: a model name from the API that starts like a formula, on a day with a refund.
     const risky = ['=HYPERLINK("http://x.example","open")', '+1', '-gen', '@SUM(A1)', '\tgen', 'gen=4'];
-    const history = buildHistory({
-      orgId: 'studio',
+    const history = studioHistory({
       from: '2026-03-01',
       to: '2026-03-01',
       usage: [day('2026-03-01', Object.fromEntries(risky.map((m) => [m, -5])))],
-      snapshots: [],
-      usdPerCredit: 0.01,
-      ...COVERED,
     });
 
     // Act
@@ -815,14 +783,11 @@ describe('renderHistoryCsv', () => {
 });
 
 describe('renderHistoryTable, renderHistoryJson and renderHistoryJsonl', () => {
-  const history = buildHistory({
-    orgId: 'studio',
+  const history = studioHistory({
     from: '2026-03-01',
     to: '2026-03-04',
     usage: USAGE,
     snapshots: SNAPSHOTS,
-    usdPerCredit: 0.01,
-    ...COVERED,
   });
 
   it('prints a titled table with separators, blanks without a snapshot and a TOTAL line', () => {
@@ -845,15 +810,13 @@ describe('renderHistoryTable, renderHistoryJson and renderHistoryJsonl', () => {
   });
 
   it('prints grouped rows with their days, "covered/days" where partly covered, and blanks where none', () => {
-    const weekly = buildHistory({
-      orgId: 'studio',
+    const weekly = studioHistory({
       from: '2026-08-24',
       to: '2026-09-08',
       by: 'week',
       model: 'veo3.1',
       usage: [day('2026-08-30', { 'veo3.1': 1_200 }), day('2026-09-01', { 'veo3.1': 800 })],
       snapshots: [snapshot('2026-09-06', 40_000, [], { purchasedCredits: 10_000 })],
-      usdPerCredit: 0.01,
       historyStart: '2026-08-29',
       today: '2026-09-06',
     });
@@ -910,13 +873,9 @@ describe('renderHistoryTable, renderHistoryJson and renderHistoryJsonl', () => {
       daysWithSnapshot: 0,
     });
     expect(doc.totals.credits).toBe(1927);
-    const uncovered: History = buildHistory({
-      orgId: 'studio',
+    const uncovered: History = studioHistory({
       from: '2026-03-01',
       to: '2026-03-01',
-      usage: [],
-      snapshots: [],
-      usdPerCredit: 0.01,
       model: 'veo3.1',
       historyStart: '2026-03-02',
       today: '2026-03-10',

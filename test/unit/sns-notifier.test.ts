@@ -9,28 +9,11 @@ import {
   SnsPublishError,
   sanitizeSubject,
 } from '../../functions/adapters/sns-notifier.ts';
-import type { Message } from '../../functions/domain/types.ts';
+import { budgetMessage } from '../helpers/sns.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:runway-budget-guard';
 
 const snsMock = mockClient(SNSClient);
-
-function budgetMessage(overrides: Partial<Message> = {}): Message {
-  return {
-    subject: 'Studio: monthly-total at 80% — $400.12 of $500.00',
-    text: 'Studio production spent $400.12 of its $500.00 monthly budget (80%).\nPeriod: 2026-11 (UTC).',
-    json: {
-      kind: 'budget',
-      rule: 'monthly-total',
-      period: '2026-11',
-      level: '80',
-      spentUsd: 400.12,
-      limitUsd: 500,
-    },
-    attributes: { kind: 'budget', severity: 'warning', org: 'studio', rule: 'monthly-total' },
-    ...overrides,
-  };
-}
 
 describe('SnsNotifier.publish', () => {
   beforeEach(() => {

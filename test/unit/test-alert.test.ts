@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OutboxEntry } from '../../functions/adapters/outbox-notifier.ts';
 import type { Io } from '../../functions/cli/check.ts';
 import { chooseSamples, runTestAlert } from '../../functions/cli/test-alert.ts';
 import { UsageError } from '../../functions/cli/wiring.ts';
 import { ALERT_KINDS, type ConfigInput, parseConfig } from '../../functions/config.ts';
-import { protocolMessage, type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
+import { protocolMessage, useSnsTestServer } from '../helpers/sns.ts';
 
 const ORG = { id: 'studio', name: 'Studio production', apiKeySecretName: 'budget-guard/runway/studio' };
 
@@ -137,22 +137,14 @@ describe('runTestAlert', () => {
   });
 
   describe('through SNS', () => {
-    let sns: SnsTestServer;
-
-    beforeAll(async () => {
-      sns = await startSnsTestServer();
-    });
-
-    afterAll(async () => {
-      await sns?.stop();
-    });
+    const sns = useSnsTestServer();
 
     it('publishes with the real attributes, so filter policies route test messages like real ones', async () => {
       // Prepare
-      vi.stubEnv('AWS_ENDPOINT_URL_SNS', sns.endpoint);
-      const topicArn = await sns.createTopic();
-      const finance = await sns.subscribeQueue({ topicArn, filterPolicy: { kind: [...FINANCE.kinds] } });
-      const platform = await sns.subscribeQueue({ topicArn, filterPolicy: { kind: [...PLATFORM.kinds] } });
+      vi.stubEnv('AWS_ENDPOINT_URL_SNS', sns().endpoint);
+      const topicArn = await sns().createTopic();
+      const finance = await sns().subscribeQueue({ topicArn, filterPolicy: { kind: [...FINANCE.kinds] } });
+      const platform = await sns().subscribeQueue({ topicArn, filterPolicy: { kind: [...PLATFORM.kinds] } });
       const configPath = await writeConfig(config([FINANCE, PLATFORM]));
 
       // Act
@@ -185,7 +177,7 @@ describe('runTestAlert', () => {
 
     it('exits 1 and names the failure when a publish fails', async () => {
       // Prepare
-      vi.stubEnv('AWS_ENDPOINT_URL_SNS', sns.endpoint);
+      vi.stubEnv('AWS_ENDPOINT_URL_SNS', sns().endpoint);
       const configPath = await writeConfig(config());
       const missing = 'arn:aws:sns:us-east-1:000000000000:no-such-topic';
 

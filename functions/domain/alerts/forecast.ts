@@ -148,109 +148,96 @@ export const forecastAlert = defineAlert<ForecastFinding>({
     {
       name: 'forecast',
       severity: 'warning',
-      finding: () => ({
-        kind: 'forecast',
-        rule: 'monthly-total',
-        period: '2026-11',
-        level: 'projected',
-        severity: 'warning',
-        covers: [],
-        summary: 'budget monthly-total projected at 116% by the end of the month',
-        budget: {
-          id: 'monthly-total',
-          period: 'month',
-          limit: { usd: 5000 },
-          thresholds: [50, 80, 100],
-          forecast: true,
-        },
-        limitCredits: 500_000,
-        // At 09:30, 14.5 of today's 24 hours are left: 412,345 so far + 19,850 a day × (8 + 0.604) days.
-        forecast: {
-          period: 'month',
-          start: '2026-11-01',
-          end: '2026-11-30',
-          toDate: 412_345,
-          projected: Math.round(412_345 + 19_850 * (8 + 14.5 / 24)),
-          daysLeft: 8 + 14.5 / 24,
-          fullDaysLeft: 8,
-          restOfToday: 14.5 / 24,
-          burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-15', to: '2026-11-21' },
-        },
-        // (500,000 − 412,345) / 19,850 = 4.4 days from now: 0.6 of today, then the 4th day after it.
-        exhaustedOn: '2026-11-26',
-      }),
+      finding: () =>
+        sampleFinding({
+          rule: 'monthly-total',
+          period: '2026-11',
+          summary: 'budget monthly-total projected at 116% by the end of the month',
+          budget: { period: 'month', limit: { usd: 5000 }, thresholds: [50, 80, 100] },
+          limitCredits: 500_000,
+          // At 09:30, 14.5 of today's 24 hours are left: 412,345 so far + 19,850 a day × (8 + 0.604) days.
+          forecast: { start: '2026-11-01', end: '2026-11-30', toDate: 412_345, fullDaysLeft: 8 },
+          burnDays: { from: '2026-11-15', to: '2026-11-21' },
+          // (500,000 − 412,345) / 19,850 = 4.4 days from now: 0.6 of today, then the 4th day after it.
+          exhaustedOn: '2026-11-26',
+        }),
     },
     {
       name: 'forecast-quarter',
       severity: 'warning',
-      finding: () => ({
-        kind: 'forecast',
-        rule: 'quarterly-total',
-        period: '2026-Q4',
-        level: 'projected',
-        severity: 'warning',
-        covers: [],
-        summary: 'budget quarterly-total projected at 105% by the end of the quarter',
-        budget: {
-          id: 'quarterly-total',
-          period: 'quarter',
-          limit: { usd: 15_000 },
-          thresholds: [80, 100],
-          forecast: true,
-        },
-        limitCredits: 1_500_000,
-        // 1,050,000 so far + 19,850 a day × (39 + 0.604) days left in the quarter.
-        forecast: {
-          period: 'quarter',
-          start: '2026-10-01',
-          end: '2026-12-31',
-          toDate: 800_000,
-          projected: Math.round(800_000 + 19_850 * (39 + 14.5 / 24)),
-          daysLeft: 39 + 14.5 / 24,
-          fullDaysLeft: 39,
-          restOfToday: 14.5 / 24,
-          burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-15', to: '2026-11-21' },
-        },
-        // (1,500,000 − 800,000) / 19,850 = 35.3 days from now.
-        exhaustedOn: '2026-12-27',
-      }),
+      finding: () =>
+        sampleFinding({
+          rule: 'quarterly-total',
+          period: '2026-Q4',
+          summary: 'budget quarterly-total projected at 105% by the end of the quarter',
+          budget: { period: 'quarter', limit: { usd: 15_000 }, thresholds: [80, 100] },
+          limitCredits: 1_500_000,
+          // 1,050,000 so far + 19,850 a day × (39 + 0.604) days left in the quarter.
+          forecast: { start: '2026-10-01', end: '2026-12-31', toDate: 800_000, fullDaysLeft: 39 },
+          burnDays: { from: '2026-11-15', to: '2026-11-21' },
+          // (1,500,000 − 800,000) / 19,850 = 35.3 days from now.
+          exhaustedOn: '2026-12-27',
+        }),
     },
     {
       // The month's last day at 09:30: no full day is left, but the rest of today (14.5 hours) still counts.
       name: 'forecast-last-day',
       severity: 'warning',
       now: new Date('2026-11-30T09:30:00.000Z'),
-      finding: () => ({
-        kind: 'forecast',
-        rule: 'monthly-total',
-        period: '2026-11',
-        level: 'projected',
-        severity: 'warning',
-        covers: [],
-        summary: 'budget monthly-total projected at 100.4% by the end of the month',
-        budget: {
-          id: 'monthly-total',
-          period: 'month',
-          limit: { usd: 5000 },
-          thresholds: [50, 80, 100],
-          forecast: true,
-        },
-        limitCredits: 500_000,
-        // 490,000 so far + 19,850 a day × the 0.604 of today left = 501,993.
-        forecast: {
-          period: 'month',
-          start: '2026-11-01',
-          end: '2026-11-30',
-          toDate: 490_000,
-          projected: Math.round(490_000 + 19_850 * (14.5 / 24)),
-          daysLeft: 14.5 / 24,
-          fullDaysLeft: 0,
-          restOfToday: 14.5 / 24,
-          burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-23', to: '2026-11-29' },
-        },
-        // (500,000 − 490,000) / 19,850 = 0.5 days: later today.
-        exhaustedOn: '2026-11-30',
-      }),
+      finding: () =>
+        sampleFinding({
+          rule: 'monthly-total',
+          period: '2026-11',
+          summary: 'budget monthly-total projected at 100.4% by the end of the month',
+          budget: { period: 'month', limit: { usd: 5000 }, thresholds: [50, 80, 100] },
+          limitCredits: 500_000,
+          // 490,000 so far + 19,850 a day × the 0.604 of today left = 501,993.
+          forecast: { start: '2026-11-01', end: '2026-11-30', toDate: 490_000, fullDaysLeft: 0 },
+          burnDays: { from: '2026-11-23', to: '2026-11-29' },
+          // (500,000 − 490,000) / 19,850 = 0.5 days: later today.
+          exhaustedOn: '2026-11-30',
+        }),
     },
   ],
 });
+
+/** The samples' pace: 19,850 credits a day over the last 7 complete days, at 09:30 (14.5 hours of today left). */
+const SAMPLE_MEAN_DAILY = 19_850;
+const SAMPLE_REST_OF_TODAY = 14.5 / 24;
+
+/**
+ * A sample warning for a `forecast: true` budget named after its rule, projected at the samples' pace from
+ * `toDate` over the rest of today and `fullDaysLeft` more days.
+ */
+function sampleFinding(s: {
+  readonly rule: string;
+  readonly period: string;
+  readonly summary: string;
+  readonly budget: Pick<BudgetConfig, 'limit' | 'thresholds'> & { readonly period: PeriodForecast['period'] };
+  readonly limitCredits: number;
+  readonly forecast: Pick<PeriodForecast, 'start' | 'end' | 'toDate' | 'fullDaysLeft'>;
+  readonly burnDays: { readonly from: string; readonly to: string };
+  readonly exhaustedOn: string;
+}): ForecastFinding {
+  const daysLeft = s.forecast.fullDaysLeft + SAMPLE_REST_OF_TODAY;
+  return {
+    kind: 'forecast',
+    rule: s.rule,
+    period: s.period,
+    level: 'projected',
+    severity: 'warning',
+    covers: [],
+    summary: s.summary,
+    budget: { id: s.rule, ...s.budget, forecast: true },
+    limitCredits: s.limitCredits,
+    forecast: {
+      period: s.budget.period,
+      ...s.forecast,
+      projected: Math.round(s.forecast.toDate + SAMPLE_MEAN_DAILY * daysLeft),
+      daysLeft,
+      restOfToday: SAMPLE_REST_OF_TODAY,
+      burn: { meanDaily: SAMPLE_MEAN_DAILY, basisDays: 7, ...s.burnDays },
+    },
+    exhaustedOn: s.exhaustedOn,
+  };
+}
