@@ -26,8 +26,8 @@
 import type { Config, OrganizationConfig } from '../config.ts';
 import { METRIC } from '../contract.ts';
 import type { MessageContext } from '../domain/alerts/alert.ts';
-import type { GuardErrorInfo } from '../domain/alerts/guard-error.ts';
-import { evaluateRules, type Finding, renderFinding, renderGuardError } from '../domain/alerts/registry.ts';
+import { type GuardErrorInfo, guardErrorFinding } from '../domain/alerts/guard-error.ts';
+import { alertOf, evaluateRules, type Finding } from '../domain/alerts/registry.ts';
 import {
   boundUsageDay,
   buildSnapshot,
@@ -405,19 +405,7 @@ function readRunway(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<
 async function reportReadFailure(run: Run, reason: unknown, stored: StoredState): Promise<OrgCycleResult> {
   const found = guardErrorInfo(reason, run.target.keySource);
   const info = found && { ...found, lastSuccessAt: stored.status?.lastSuccessAt };
-  const alerts: Alert[] = info
-    ? [
-        {
-          kind: 'guard-error',
-          rule: info.reason,
-          period: run.today,
-          level: 'critical',
-          severity: 'critical',
-          covers: [],
-          message: renderGuardError(info, run.ctx, run.today),
-        },
-      ]
-    : [];
+  const alerts: Alert[] = info ? [alertOf(guardErrorFinding(info, run.today), run.ctx)] : [];
   const delivered = await settle(deliverAndReport(run, alerts, stored.pending));
   if (!delivered.ok) {
     run.log.error('delivering notifications failed', {
@@ -440,24 +428,20 @@ async function deliverAndReport(
   const results = await deliver(run.org.id, alerts, pending, deliveryDeps(run));
   const reports: Alert[] = results
     .filter((n) => n.gaveUp && !(n.kind === 'guard-error' && n.message.attributes.rule === 'undeliverable'))
-    .map((n) => {
-      const info: GuardErrorInfo = {
-        reason: 'undeliverable',
-        detail: `SNS answered: ${n.error ?? 'rejected'}`,
-        keySource: run.target.keySource,
-        undelivered: { key: n.key, subject: n.subject, attempts: n.attempts ?? 0 },
-      };
-      const message = renderGuardError(info, run.ctx, run.today);
-      return {
-        kind: 'guard-error',
-        rule: message.json.rule as string,
-        period: message.json.period as string,
-        level: 'critical',
-        severity: 'critical',
-        covers: [],
-        message,
-      };
-    });
+    .map((n) =>
+      alertOf(
+        guardErrorFinding(
+          {
+            reason: 'undeliverable',
+            detail: `SNS answered: ${n.error ?? 'rejected'}`,
+            keySource: run.target.keySource,
+            undelivered: { key: n.key, subject: n.subject, attempts: n.attempts ?? 0 },
+          },
+          run.today,
+        ),
+        run.ctx,
+      ),
+    );
   // The reports are claimed (or sent) before the alerts become undeliverable: see `delivery.ts`.
   const reported = reports.length === 0 ? [] : await deliver(run.org.id, reports, [], deliveryDeps(run));
   await markUndeliverable(run.org.id, results, deliveryDeps(run));
@@ -545,15 +529,7 @@ function evaluate(run: Run, details: OrganizationDetails, stored: StoredState, m
     balanceEpisode: stored.status?.balanceEpisode,
   };
   const { findings, reports, overview, balanceEpisode } = evaluateRules(input);
-  const alerts: Alert[] = [...findings, ...reports].map((f) => ({
-    kind: f.kind,
-    rule: f.rule,
-    period: f.period,
-    level: f.level,
-    severity: f.severity,
-    covers: f.covers,
-    message: renderFinding(f, run.ctx),
-  }));
+  const alerts: Alert[] = [...findings, ...reports].map((f) => alertOf(f, run.ctx));
   const snapshot = buildSnapshot({
     orgId: run.org.id,
     now: run.now,

@@ -86,32 +86,16 @@ export async function deliver(
   const { store, wall } = deps;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const expiresAt = new Date(wall().getTime() + LEDGER_TTL_DAYS * 86_400_000);
-  const items = new Map<
-    string,
-    {
-      message: Message;
-      kind: string;
-      severity: string;
-      redelivery: boolean;
-      delivered: readonly string[];
-    }
-  >();
+  // Kind and severity come from each message's attributes (what the subscribers filter on).
+  const items = new Map<string, { message: Message; redelivery: boolean; delivered: readonly string[] }>();
   for (const p of pending) {
-    items.set(p.key, {
-      message: p.message,
-      kind: p.message.attributes.kind,
-      severity: p.message.attributes.severity,
-      redelivery: true,
-      delivered: p.delivered ?? [],
-    });
+    items.set(p.key, { message: p.message, redelivery: true, delivered: p.delivered ?? [] });
   }
   for (const a of alerts) {
     const key = alertKey(a);
     const earlier = items.get(key);
     items.set(key, {
       message: a.message,
-      kind: a.kind,
-      severity: a.severity,
       redelivery: earlier !== undefined,
       delivered: earlier?.delivered ?? [],
     });
@@ -139,8 +123,8 @@ export async function deliver(
     claims.map(async ({ key, item, claim }): Promise<NotificationResult> => {
       const common = {
         key,
-        kind: item.kind,
-        severity: item.severity,
+        kind: item.message.attributes.kind,
+        severity: item.message.attributes.severity,
         subject: item.message.subject,
         redelivery: item.redelivery,
         message: item.message,

@@ -6,7 +6,7 @@
  */
 import type { Severity } from '../../config.ts';
 import { computeOverview, type Overview } from '../overview.ts';
-import type { BalanceEpisode, Message } from '../types.ts';
+import type { Alert, BalanceEpisode, Message } from '../types.ts';
 import type { AlertDefinition, FindingBase, MessageContext, RuleInput, Sample } from './alert.ts';
 import { type AnomalyFinding, anomalyAlert } from './anomaly.ts';
 import { type BalanceFinding, balanceAlert, balanceEpisodeOf } from './balance.ts';
@@ -109,6 +109,19 @@ export function evaluateRules(input: RuleInput): Evaluation {
 /** Renders any finding through its kind's draft. */
 export function renderFinding(finding: Finding, ctx: MessageContext): Message {
   return render(finding, definitionOf(finding.kind).draft(finding, ctx), ctx);
+}
+
+/** A finding as the ledger protocol delivers it: its ledger identity and its rendered message. */
+export function alertOf(finding: Finding, ctx: MessageContext): Alert {
+  return {
+    kind: finding.kind,
+    rule: finding.rule,
+    period: finding.period,
+    level: finding.level,
+    severity: finding.severity,
+    covers: finding.covers,
+    message: renderFinding(finding, ctx),
+  };
 }
 
 /** The `guard-error` notification for a failed read on `period` (a UTC day). */
