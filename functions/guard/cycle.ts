@@ -338,10 +338,16 @@ function deliveryDeps(run: Run) {
 /** Step 1, stored side: status, the newest snapshot, the window's usage and the alerts left pending. */
 function readStored(run: Run, statusP: Promise<OrgStatus | undefined>): Promise<StoredState> {
   const { store } = run.deps;
+  // One read gives the last 30 days' snapshots and the newest one (later than today only when the clock went
+  // back); only an organization with no snapshot in 30 days needs a second read for the newest.
+  const from = addDays(run.today, -29);
+  const snapshotsP = store.getSnapshots(run.org.id, from, LAST_DATE);
   return allNamed<StoredState>({
     status: statusP,
-    previous: store.getLatestSnapshot(run.org.id, LAST_DATE),
-    recent: store.getSnapshots(run.org.id, addDays(run.today, -29), run.today),
+    previous: snapshotsP.then(
+      (snapshots) => snapshots.at(-1) ?? store.getLatestSnapshot(run.org.id, addDays(from, -1)),
+    ),
+    recent: snapshotsP.then((snapshots) => snapshots.filter((s) => s.date <= run.today)),
     usage: store.getUsage(run.org.id, storedUsageFrom(run), run.today),
     pending: store.listPendingAlerts(run.org.id, run.wall()),
     announcedTier: statusP.then((status) => resolveAnnouncedTier(run, status)),
