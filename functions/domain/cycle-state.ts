@@ -35,6 +35,27 @@ export function cycleWindow(today: string): UsageRange {
  */
 export const MODEL_ENTRIES_MAX_BYTES = 300_000;
 
+/**
+ * The entries, in priority order, that fit in `maxBytes` (an entry that would overflow is skipped, and a smaller
+ * later one may still fit), and how many were left out. Stored lists of model entries stay inside DynamoDB's
+ * item limit through this.
+ */
+function keepWithin<T>(
+  entries: readonly T[],
+  size: (entry: T) => number,
+  maxBytes: number,
+): { readonly kept: T[]; readonly omitted: number } {
+  const kept: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const n = size(entry);
+    if (bytes + n > maxBytes) continue;
+    kept.push(entry);
+    bytes += n;
+  }
+  return { kept, omitted: entries.length - kept.length };
+}
+
 /** The stored shape of one model entry (the store writes these lists), for measuring. */
 function modelEntrySize(name: string, state: ModelState): number {
   return 1 + valueSize({ name, ...state });
@@ -49,19 +70,13 @@ export function boundUsageDay(day: UsageDay): UsageDay {
   const size = (e: readonly [string, number]) => 1 + valueSize({ model: e[0], credits: e[1] });
   if (entries.reduce((sum, e) => sum + size(e), 0) <= MODEL_ENTRIES_MAX_BYTES) return day;
   entries.sort(([ma, a], [mb, b]) => Math.abs(b) - Math.abs(a) || (ma < mb ? -1 : ma > mb ? 1 : 0));
-  const kept: [string, number][] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    if (bytes + size(e) > MODEL_ENTRIES_MAX_BYTES) continue;
-    kept.push(e);
-    bytes += size(e);
-  }
+  const { kept, omitted } = keepWithin(entries, size, MODEL_ENTRIES_MAX_BYTES);
   kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     date: day.date,
     credits: recordFrom(kept),
     totalCredits: day.totalCredits,
-    modelsOmitted: (day.modelsOmitted ?? 0) + entries.length - kept.length,
+    modelsOmitted: (day.modelsOmitted ?? 0) + omitted,
   };
 }
 
@@ -84,19 +99,8 @@ export function boundModels(models: Readonly<Record<string, ModelState>>): {
         ? 1
         : 2;
   entries.sort(([na, a], [nb, b]) => rank(a) - rank(b) || (na < nb ? -1 : na > nb ? 1 : 0));
-  const kept = emptyRecord<ModelState>();
-  let bytes = 0;
-  let omitted = 0;
-  for (const [name, state] of entries) {
-    const size = modelEntrySize(name, state);
-    if (bytes + size > MODEL_ENTRIES_MAX_BYTES) {
-      omitted++;
-      continue;
-    }
-    kept[name] = state;
-    bytes += size;
-  }
-  return { models: kept, modelsOmitted: omitted };
+  const { kept, omitted } = keepWithin(entries, ([n, s]) => modelEntrySize(n, s), MODEL_ENTRIES_MAX_BYTES);
+  return { models: recordFrom(kept), modelsOmitted: omitted };
 }
 
 function sameUsage(a: UsageDay, b: UsageDay): boolean {
@@ -268,22 +272,15 @@ export function tierOf(details: OrganizationDetails, today: string): AnnouncedTi
   // The status item holds two tiers (announced and pending) within DynamoDB's 400 KB: a tier of thousands of
   // long model names keeps the first models by name up to its share, and counts the rest.
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const models = emptyRecord<TierLimits>();
-  let bytes = 0;
-  let omitted = 0;
-  for (const [name, limits] of entries) {
-    const size = 1 + valueSize({ name, ...limits });
-    if (bytes + size > TIER_ENTRIES_MAX_BYTES) {
-      omitted++;
-      continue;
-    }
-    models[name] = limits;
-    bytes += size;
-  }
+  const { kept, omitted } = keepWithin(
+    entries,
+    ([name, limits]) => 1 + valueSize({ name, ...limits }),
+    TIER_ENTRIES_MAX_BYTES,
+  );
   return {
     date: today,
     maxMonthlyCreditSpend: details.maxMonthlyCreditSpend,
-    models,
+    models: recordFrom(kept),
     ...(omitted > 0 ? { modelsOmitted: omitted } : {}),
   };
 }
