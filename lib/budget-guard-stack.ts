@@ -28,6 +28,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type Config, ConfigError, deploymentSettings, type Subscription } from '../functions/config.ts';
 import { API_KEY_PLACEHOLDER, STACK_NAME_ENV } from '../functions/contract.ts';
+import { filterPolicyOf as subscriberFilterPolicy } from '../functions/domain/status.ts';
 import { RUNWAY_KNOWN_MODELS, synthModelWarning, unknownBudgetModels } from '../functions/runway-models.ts';
 import { GuardAlarms } from './alarms.ts';
 import { ChatChannels } from './chat-channels.ts';
@@ -435,13 +436,13 @@ export function putKeyCommand(secretName: string): string {
 
 /** Delivers the kinds (and, if listed, severities) a subscriber asked for, by message attribute. */
 export function filterPolicyOf(subscription: Subscription): Record<string, SubscriptionFilter> {
-  const policy: Record<string, SubscriptionFilter> = {
-    kind: SubscriptionFilter.stringFilter({ allowlist: [...subscription.kinds] }),
-  };
-  if (subscription.severities) {
-    policy.severity = SubscriptionFilter.stringFilter({ allowlist: [...subscription.severities] });
-  }
-  return policy;
+  // The same policy `budget-guard status` compares with and prints in its re-subscribe command.
+  return Object.fromEntries(
+    Object.entries(subscriberFilterPolicy(subscription)).map(([attribute, allowlist]) => [
+      attribute,
+      SubscriptionFilter.stringFilter({ allowlist }),
+    ]),
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type TopicSubscription,
   verdict,
 } from '../domain/status.ts';
+import { wrap } from '../domain/text-layout.ts';
 import type { StatusState } from '../domain/types.ts';
 import { formatInterval } from '../schedule.ts';
 
@@ -160,21 +161,6 @@ function row(label: string, value: string, indent = '  '): string {
 function more(text: string, hang = ''): string[] {
   const pad = `  ${' '.repeat(LABEL)}${hang}`;
   return wrap(text, WIDTH - pad.length).map((line) => pad + line);
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  if (line !== '') lines.push(line);
-  return lines;
 }
 
 function lastSuccessText(last: LastSuccess, schedule: ScheduleFacts): string {
