@@ -14,8 +14,8 @@
  */
 import { SsmStateParameters } from '../adapters/ssm-state.ts';
 import { formatDuration, gateVerdict, STATE_REFRESH_MS } from '../domain/enforcement.ts';
+import { scheduleFacts } from '../domain/status.ts';
 import type { StatusState } from '../domain/types.ts';
-import { heartbeatWindowSeconds, readScheduleInterval } from '../schedule.ts';
 import type { Io } from './check.ts';
 import {
   chooseOrganization,
@@ -46,10 +46,9 @@ export async function runGate(options: GateOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
   const { config, demo } = await loadStoredStateConfig({ ...options, now }, io);
   const org = chooseOrganization(config, options.orgId);
-  const interval = readScheduleInterval(config.schedule).seconds;
-  const window = heartbeatWindowSeconds(interval);
+  // Stale as `status` judges it (the heartbeat alarm's window), plus the parameter's refresh interval.
   const defaultMaxAgeMs =
-    window.periodSeconds * window.evaluationPeriods * 1000 + (options.fromParameter ? STATE_REFRESH_MS : 0);
+    scheduleFacts(config.schedule).staleAfterSeconds * 1000 + (options.fromParameter ? STATE_REFRESH_MS : 0);
   const maxAgeMs = options.maxAgeMs ?? defaultMaxAgeMs;
 
   let found: FoundState | undefined;
