@@ -24,7 +24,7 @@ import {
   type PublishOptions,
 } from '../domain/types.ts';
 import { errorSummary } from '../observability.ts';
-import { SNS_MAX_MESSAGE_BYTES, SnsPublishError } from './sns-notifier.ts';
+import { SNS_MAX_MESSAGE_BYTES, SnsPublishError, sizeInBytes, toMessageAttributes } from './sns-notifier.ts';
 
 /** The destination name of the alerts topic (email and machine subscribers). */
 export const ALERTS_DESTINATION = 'alerts';
@@ -71,18 +71,8 @@ export class SnsChatPublisher implements ChatPublisher {
 
   async publishChat(topicArn: string, message: Message): Promise<string> {
     const body = JSON.stringify(chatCardOf(message));
-    const attributes = Object.fromEntries(
-      Object.entries(message.attributes).map(([name, value]) => [
-        name,
-        { DataType: 'String', StringValue: value },
-      ]),
-    );
-    const bytes =
-      Buffer.byteLength(body) +
-      Object.entries(message.attributes).reduce(
-        (sum, [name, value]) => sum + Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value),
-        0,
-      );
+    const attributes = toMessageAttributes(message);
+    const bytes = sizeInBytes(body, attributes);
     if (bytes > SNS_MAX_MESSAGE_BYTES) {
       throw new SnsPublishError(
         topicArn,

@@ -181,7 +181,8 @@ function fallbackSubject(message: Message): string {
   );
 }
 
-function toMessageAttributes(message: Message): Record<string, MessageAttributeValue> {
+/** The message's four attributes as SNS message attributes (`kind`, `severity`, `org`, `rule`). */
+export function toMessageAttributes(message: Message): Record<string, MessageAttributeValue> {
   const attributes: Record<string, string> = { ...message.attributes };
   const result: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(attributes)) {
@@ -193,7 +194,8 @@ function toMessageAttributes(message: Message): Record<string, MessageAttributeV
   return result;
 }
 
-function sizeInBytes(structured: string, attributes: Record<string, MessageAttributeValue>): number {
+/** What SNS counts against its size limit: the message body plus every attribute's name, type and value. */
+export function sizeInBytes(structured: string, attributes: Record<string, MessageAttributeValue>): number {
   let bytes = Buffer.byteLength(structured, 'utf8');
   for (const [name, value] of Object.entries(attributes)) {
     bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType ?? '', 'utf8');
