@@ -1,5 +1,5 @@
 /** UTC calendar arithmetic on `YYYY-MM-DD` strings. Runway's usage dates are UTC days. */
-import { UTCDate } from '@date-fns/utc';
+import { UTCDateMini } from '@date-fns/utc/date/mini';
 import {
   endOfISOWeek,
   endOfQuarter,
@@ -69,8 +69,8 @@ export function isIsoDate(value: string): boolean {
 /** The periods a budget can run over. */
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'quarter';
 
-function utc(date: string): UTCDate {
-  return new UTCDate(`${date}T00:00:00Z`);
+function utc(date: string): Date {
+  return new UTCDateMini(`${date}T00:00:00Z`);
 }
 
 function dayOf(value: Date): string {
