@@ -223,17 +223,19 @@ function problemsOf(error: z.core.$ZodError, redact: (text: string) => string): 
 /**
  * The entries of a validated record of models, every name Runway sent included. Model names are data: zod's
  * record output is a plain object that silently drops a `__proto__` key, so the names are read from the raw
- * answer, and an entry the parsed record lacks is validated here with the same schema.
+ * answer (`body[section].models`), and an entry the parsed record lacks is validated here with the same schema.
  */
 function modelEntries<S extends z.ZodMiniType>(
   parsed: Readonly<Record<string, z.output<S>>>,
-  raw: unknown,
+  body: unknown,
+  section: 'tier' | 'usage',
   schema: S,
-  path: readonly string[],
   redact: (text: string) => string,
 ): Map<string, z.output<S>> {
   const out = new Map<string, z.output<S>>();
   for (const [name, value] of Object.entries(parsed)) out.set(name, value);
+  const path = [section, 'models'];
+  const raw = rawAt(body, ...path);
   if (typeof raw !== 'object' || raw === null) return out;
   for (const name of Object.keys(raw)) {
     if (out.has(name)) continue;
@@ -264,20 +266,8 @@ function flattenOrganization(
   body: unknown,
   redact: (text: string) => string,
 ): OrganizationDetails {
-  const tier = modelEntries(
-    data.tier.models,
-    rawAt(body, 'tier', 'models'),
-    tierModelSchema,
-    ['tier', 'models'],
-    redact,
-  );
-  const used = modelEntries(
-    data.usage.models,
-    rawAt(body, 'usage', 'models'),
-    usageModelSchema,
-    ['usage', 'models'],
-    redact,
-  );
+  const tier = modelEntries(data.tier.models, body, 'tier', tierModelSchema, redact);
+  const used = modelEntries(data.usage.models, body, 'usage', usageModelSchema, redact);
   const names = [...new Set([...tier.keys(), ...used.keys()])].sort();
   const models = emptyRecord<ModelState>();
   for (const name of names) {
