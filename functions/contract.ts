@@ -34,8 +34,32 @@ export const METRIC = {
 /** Metric dimension names. */
 export const DIMENSION = { stack: 'stack', org: 'org', model: 'model' } as const;
 
-/** The environment variable that names the stack (the `stack` dimension); the stack sets it on the Lambda. */
-export const STACK_NAME_ENV = 'STACK_NAME';
+/**
+ * The environment variables the guard reads, in one place: the stack sets them on the Lambda by these names
+ * (typed, so a misspelt name does not compile), the Lambda and the CLI read them.
+ * - `TABLE_NAME`, `TOPIC_ARN`: the DynamoDB table and the alerts topic (Lambda: set by the stack; CLI: unset
+ *   means the local store and outbox).
+ * - `CHAT_TOPIC_ARNS`: one SNS topic per entry of the config's `chat` list, comma-separated, in order.
+ * - `STATE_PARAMETER_PREFIX`: where organization states are published as SSM parameters (`/<stack>/state/`);
+ *   unset: not published.
+ * - `STACK_NAME`: the stack's name, the `stack` dimension of every metric (Lambda only).
+ * - `AWS_REGION`: set by Lambda itself; the Secrets Manager client's region.
+ * - `RUNWAYML_API_SECRET`, `RUNWAYML_BASE_URL`: the Runway SDK's own (CLI: the key; the simulator: the URL).
+ * - `BUDGET_GUARD_CONFIG`: a config document (CLI only).
+ */
+export type GuardEnvName =
+  | 'TABLE_NAME'
+  | 'TOPIC_ARN'
+  | 'CHAT_TOPIC_ARNS'
+  | 'STATE_PARAMETER_PREFIX'
+  | 'STACK_NAME'
+  | 'AWS_REGION'
+  | 'RUNWAYML_API_SECRET'
+  | 'RUNWAYML_BASE_URL'
+  | 'BUDGET_GUARD_CONFIG';
+
+/** The guard's view of the environment: each of {@link GuardEnvName}, possibly unset. */
+export type GuardEnv = { readonly [name in GuardEnvName]?: string | undefined };
 
 /**
  * The configuration file in the Lambda's code asset, next to `index.mjs`: the validated config as JSON.

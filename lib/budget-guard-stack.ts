@@ -27,7 +27,7 @@ import { type CfnSubscription, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type Config, ConfigError, deploymentSettings, type Subscription } from '../functions/config.ts';
-import { API_KEY_PLACEHOLDER, STACK_NAME_ENV } from '../functions/contract.ts';
+import { API_KEY_PLACEHOLDER, type GuardEnv, type GuardEnvName } from '../functions/contract.ts';
 import { filterPolicyOf as subscriberFilterPolicy } from '../functions/domain/status.ts';
 import { RUNWAY_KNOWN_MODELS, synthModelWarning, unknownBudgetModels } from '../functions/runway-models.ts';
 import { GuardAlarms } from './alarms.ts';
@@ -244,8 +244,8 @@ export class BudgetGuardStack extends Stack {
       environment: {
         TABLE_NAME: this.table.tableName,
         TOPIC_ARN: this.alertsTopic.topicArn,
-        [STACK_NAME_ENV]: this.stackName,
-      },
+        STACK_NAME: this.stackName,
+      } satisfies GuardEnv,
     });
     const fn = this.guard.function;
     // Exactly what functions/adapters/dynamo-store.ts sends in Lambda: no Scan, no DeleteItem, no
@@ -266,24 +266,20 @@ export class BudgetGuardStack extends Stack {
       writer: this.guard.role,
       orgIds: config.organizations.map((o) => o.id),
     });
-    fn.addEnvironment('STATE_PARAMETER_PREFIX', this.stateParameters.prefix);
+    const setEnv = (name: GuardEnvName, value: string) => fn.addEnvironment(name, value);
+    setEnv('STATE_PARAMETER_PREFIX', this.stateParameters.prefix);
     // Slack and Teams through AWS Chatbot: one topic per chat channel (see lib/chat-channels.ts).
     this.chat = new ChatChannels(this, 'Chat', { channels: config.chat, topicKey });
     this.chat.grantPublish(fn);
     if (this.chat.topics.length > 0) {
-      fn.addEnvironment(
-        'CHAT_TOPIC_ARNS',
-        Fn.join(
-          ',',
-          this.chat.topics.map((t) => t.topicArn),
-        ),
+      const chatTopicArns = Fn.join(
+        ',',
+        this.chat.topics.map((t) => t.topicArn),
       );
+      setEnv('CHAT_TOPIC_ARNS', chatTopicArns);
       new CfnOutput(this, 'ChatTopicArns', {
         description: 'One SNS topic per chat channel, in config order: CHAT_TOPIC_ARNS for the CLI',
-        value: Fn.join(
-          ',',
-          this.chat.topics.map((t) => t.topicArn),
-        ),
+        value: chatTopicArns,
       });
     }
 

@@ -1,12 +1,12 @@
 /** `budget-guard check`: one guard cycle, with the overview report and every notification. */
 import type { Config } from '../config.ts';
+import type { GuardEnv } from '../contract.ts';
 import type { StorePort } from '../domain/types.ts';
 import { type OrgCycleResult, runGuard } from '../guard/cycle.ts';
 import { createJsonLogger, silentLogger } from '../observability.ts';
 import { checkModelWarning, RUNWAY_KNOWN_MODELS, unknownBudgetModels } from '../runway-models.ts';
 import { renderReport } from './report.ts';
 import {
-  type Env,
   openGuardSources,
   openNotifier,
   openStatePublisher,
@@ -19,7 +19,7 @@ export interface CheckOptions extends ReadCommandOptions {
 }
 
 export interface Io {
-  readonly env: Env;
+  readonly env: GuardEnv;
   readonly cwd: string;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;

@@ -16,7 +16,7 @@ import { NotFoundException } from '@aws-sdk/client-sns';
 import { createSnsClient } from '../adapters/sns-notifier.ts';
 import { listTopicSubscriptions } from '../adapters/sns-subscriptions.ts';
 import type { Config } from '../config.ts';
-import { LOCAL_STATE_DIR } from '../contract.ts';
+import { type GuardEnv, LOCAL_STATE_DIR } from '../contract.ts';
 import {
   assessLedger,
   assessSubscriptions,
@@ -36,7 +36,6 @@ import {
   type SubscriptionsReport,
 } from './status-report.ts';
 import {
-  type Env,
   loadStoredStateConfig,
   localPaths,
   openStore,
@@ -66,7 +65,7 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
   const schedule = scheduleFacts(config.schedule);
 
   // Demo mode reads the demo's own store and outbox, never the table or the topic.
-  const env: Env = demo ? { ...io.env, TABLE_NAME: undefined, TOPIC_ARN: undefined } : io.env;
+  const env: GuardEnv = demo ? { ...io.env, TABLE_NAME: undefined, TOPIC_ARN: undefined } : io.env;
   const store = await openStore(env, io.cwd, { demo });
   let organizations: OrgStatusReport[];
   let subscriptions: SubscriptionsReport;
@@ -130,7 +129,7 @@ async function readOrganization(
 /** The topic's subscriptions against the config; never throws (a failure to list is reported as such). */
 async function readSubscriptions(
   config: Config,
-  env: Env,
+  env: GuardEnv,
   timeoutMs: number | undefined,
 ): Promise<SubscriptionsReport> {
   const topicArn = env.TOPIC_ARN?.trim();

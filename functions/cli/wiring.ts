@@ -19,7 +19,7 @@ import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
 import { type Config, parseConfig, parseConfigText, parseJsonDocument } from '../config.ts';
-import { LOCAL_STATE_DIR } from '../contract.ts';
+import { type GuardEnv, LOCAL_STATE_DIR } from '../contract.ts';
 import type { NotifierPort, RunwayPort, StorePort } from '../domain/types.ts';
 import type { OrgTarget } from '../guard/cycle.ts';
 import { createDemoConfig, DEMO_API_KEY, startDemoSimulator } from '../simulator/demo.ts';
@@ -31,18 +31,6 @@ export class UsageError extends Error {
 
 /** The table the embedded store keeps its data in. */
 export const EMBEDDED_TABLE = 'budget-guard';
-
-export interface Env {
-  readonly RUNWAYML_API_SECRET?: string | undefined;
-  readonly RUNWAYML_BASE_URL?: string | undefined;
-  readonly TABLE_NAME?: string | undefined;
-  readonly TOPIC_ARN?: string | undefined;
-  /** One SNS topic per entry of the config's `chat` list, comma-separated, in order. */
-  readonly CHAT_TOPIC_ARNS?: string | undefined;
-  readonly BUDGET_GUARD_CONFIG?: string | undefined;
-  /** Where organization states are published as SSM parameters (`/<stack>/state/`); unset: not published. */
-  readonly STATE_PARAMETER_PREFIX?: string | undefined;
-}
 
 export interface Closer {
   close(): Promise<void>;
@@ -75,7 +63,7 @@ export function localPaths(cwd: string, mode: DataMode = { demo: false }) {
 }
 
 /** Demo mode: asked for with `--demo`, or no Runway key to read a real organization with. */
-export function isDemo(options: { readonly demo: boolean; readonly env: Env }): boolean {
+export function isDemo(options: { readonly demo: boolean; readonly env: GuardEnv }): boolean {
   return options.demo || !options.env.RUNWAYML_API_SECRET?.trim();
 }
 
@@ -86,7 +74,7 @@ export function isDemo(options: { readonly demo: boolean; readonly env: Env }): 
  */
 export async function loadConfig(options: {
   configPath?: string | undefined;
-  env: Env;
+  env: GuardEnv;
   cwd: string;
   demo: boolean;
   now: Date;
@@ -141,7 +129,7 @@ export async function loadConfig(options: {
  */
 export async function loadStoredStateConfig(
   options: { readonly configPath?: string | undefined; readonly demo: boolean; readonly now: Date },
-  io: { readonly env: Env; readonly cwd: string },
+  io: { readonly env: GuardEnv; readonly cwd: string },
 ): Promise<{ config: Config; source: string; demo: boolean }> {
   const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
   const { config, source } = await loadConfig({
@@ -177,7 +165,7 @@ export function chooseOrganization(
  * demo's own embedded store (`.budget-guard/demo/`), never the table.
  */
 export async function openStore(
-  env: Env,
+  env: GuardEnv,
   cwd: string,
   mode: DataMode,
 ): Promise<{ store: StorePort; description: string } & Closer> {
@@ -216,7 +204,7 @@ export async function openStore(
 }
 
 /** The SSM state parameters under STATE_PARAMETER_PREFIX, or undefined when it is not set. */
-export function openStatePublisher(env: Env): SsmStateParameters | undefined {
+export function openStatePublisher(env: GuardEnv): SsmStateParameters | undefined {
   const prefix = env.STATE_PARAMETER_PREFIX?.trim();
   return prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
 }
@@ -228,7 +216,7 @@ export function openStatePublisher(env: Env): SsmStateParameters | undefined {
  * @throws UsageError when CHAT_TOPIC_ARNS does not match the config's chat channels.
  */
 export function openNotifier(
-  env: Env,
+  env: GuardEnv,
   cwd: string,
   write: (text: string) => void,
   mode: DataMode,
@@ -275,7 +263,7 @@ export function openNotifier(
 export async function openRunway(options: {
   config: Config;
   orgId?: string | undefined;
-  env: Env;
+  env: GuardEnv;
   demo: boolean;
   now: Date;
 }): Promise<{ targets: OrgTarget[]; description: string; simulated: boolean } & Closer> {
@@ -338,7 +326,7 @@ export async function openGuardSources(options: {
   orgId?: string | undefined;
   demo: boolean;
   now: Date;
-  env: Env;
+  env: GuardEnv;
   cwd: string;
 }): Promise<{
   config: Config;

@@ -12,7 +12,7 @@ import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '..
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
 import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
 import { parseConfigText } from '../config.ts';
-import { GUARD_CONFIG_FILE, STACK_NAME_ENV } from '../contract.ts';
+import { GUARD_CONFIG_FILE, type GuardEnv, type GuardEnvName } from '../contract.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
 
 export interface LambdaWiring {
@@ -22,14 +22,14 @@ export interface LambdaWiring {
   readonly stackName: string;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+function required(env: GuardEnv, name: GuardEnvName): string {
   const value = env[name]?.trim();
   if (!value) throw new Error(`Environment variable ${name} is not set; the stack sets it on the function.`);
   return value;
 }
 
 /** @throws ConfigError when the config file is invalid; Error when it or a variable is missing. */
-export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
+export function wireLambda(env: GuardEnv): LambdaWiring {
   // The stack ships the validated config next to the bundle (index.mjs) in the code asset.
   const config = parseConfigText(
     readFileSync(new URL(GUARD_CONFIG_FILE, import.meta.url), 'utf8'),
@@ -74,6 +74,6 @@ export function wireLambda(env: NodeJS.ProcessEnv): LambdaWiring {
   return {
     deps: { config, store, notifier, statePublisher },
     targets,
-    stackName: required(env, STACK_NAME_ENV),
+    stackName: required(env, 'STACK_NAME'),
   };
 }
