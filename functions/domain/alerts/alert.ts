@@ -124,9 +124,18 @@ export function defineAlert<F extends FindingBase>(definition: AlertDefinition<F
 /** The instant every sample is set at: Sun 22 Nov 2026, 09:30 UTC. */
 export const SAMPLE_NOW = new Date('2026-11-22T09:30:00.000Z');
 
+/** The price of a credit in every sample: Runway's $0.01. */
+export const SAMPLE_USD_PER_CREDIT = 0.01;
+
 /** The context the golden files are rendered in. */
 export function sampleContext(overrides: Partial<MessageContext> = {}): MessageContext {
-  return { orgId: 'studio', orgName: 'Studio production', usdPerCredit: 0.01, now: SAMPLE_NOW, ...overrides };
+  return {
+    orgId: 'studio',
+    orgName: 'Studio production',
+    usdPerCredit: SAMPLE_USD_PER_CREDIT,
+    now: SAMPLE_NOW,
+    ...overrides,
+  };
 }
 
 /** Pages of Runway's developer portal that advice points to. */

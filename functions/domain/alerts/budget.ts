@@ -3,8 +3,14 @@
  * Once per budget × period × threshold; warning, critical at 100% or more.
  */
 import type { BudgetConfig } from '../../config.ts';
-import { addDays, periodEnd, utcDate } from '../dates.ts';
-import { budgetThresholds, dayCumulativeReached, recurringStepPercent, roundCredits } from '../figures.ts';
+import { addDays, periodEnd, periodKey, periodStart, utcDate } from '../dates.ts';
+import {
+  budgetThresholds,
+  dayCumulativeReached,
+  limitInCredits,
+  recurringStepPercent,
+  roundCredits,
+} from '../figures.ts';
 import {
   formatDate,
   formatMoney,
@@ -17,6 +23,7 @@ import {
   round2,
 } from '../format.ts';
 import { tableName } from '../outside-text.ts';
+import type { BudgetRow } from '../overview.ts';
 import { formatTable, TABLE_ROWS_MAX } from '../text-layout.ts';
 import {
   CONFIG_PLACE,
@@ -26,6 +33,9 @@ import {
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
+  type RuleInput,
+  SAMPLE_NOW,
+  SAMPLE_USD_PER_CREDIT,
 } from './alert.ts';
 import { highestCrossed } from './thresholds.ts';
 
@@ -189,6 +199,72 @@ function draft(f: BudgetFinding, ctx: MessageContext): Draft {
   };
 }
 
+/** What a finding tells besides the figures, found once a line is crossed (`lineCredits` is that line). */
+interface CrossingFacts {
+  readonly crossedOn: string;
+  readonly byModel: BudgetFinding['byModel'];
+  readonly balanceRunsOutOn?: string | undefined;
+}
+
+/**
+ * The finding for `budget` at the period figures of `row`, or undefined when they cross no alert line: the
+ * one way from figures to a finding, for the rule and its samples alike.
+ */
+function budgetFinding(
+  budget: BudgetConfig,
+  row: Pick<BudgetRow, 'periodKey' | 'start' | 'end' | 'spent' | 'limitCredits' | 'percent' | 'projected'>,
+  usdPerCredit: number,
+  factsAt: (lineCredits: number) => CrossingFacts,
+): BudgetFinding | undefined {
+  const { spent, limitCredits, percent } = row;
+  const crossing = highestCrossed(budgetThresholds(budget, percent, usdPerCredit), percent);
+  if (!crossing) return undefined;
+  return {
+    kind: 'budget',
+    rule: budget.id,
+    period: row.periodKey,
+    level: String(crossing.threshold),
+    severity: crossing.severity,
+    covers: crossing.covers,
+    summary: `budget ${budget.id} at ${formatPercent(percent)} of its ${PERIOD_ADJECTIVE[budget.period]} limit`,
+    budget,
+    spent,
+    limitCredits,
+    percent,
+    threshold: crossing.threshold,
+    nextThreshold: crossing.next,
+    periodStart: row.start,
+    periodEnd: row.end,
+    ...factsAt((crossing.threshold / 100) * limitCredits),
+    projected: row.projected,
+    noProjection:
+      row.projected !== undefined
+        ? undefined
+        : budget.period === 'day'
+          ? 'the day has only just begun'
+          : 'fewer than 3 complete days of usage history',
+    stepPercent: recurringStepPercent(budget, usdPerCredit),
+  };
+}
+
+/** Credits per model in `[from, to]` (only `model` when given), largest first. */
+function spendByModel(
+  usage: RuleInput['usage'],
+  model: string | undefined,
+  from: string,
+  to: string,
+): BudgetFinding['byModel'] {
+  const byModel = new Map<string, number>();
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    for (const [name, credits] of Object.entries(usage.get(d)?.credits ?? {})) {
+      if (model === undefined || model === name) byModel.set(name, (byModel.get(name) ?? 0) + credits);
+    }
+  }
+  return [...byModel]
+    .map(([name, credits]) => ({ model: name, credits: roundCredits(credits) }))
+    .sort((a, b) => b.credits - a.credits);
+}
+
 const MONTHLY: BudgetConfig = {
   id: 'monthly-total',
   period: 'month',
@@ -223,61 +299,17 @@ export const budgetAlert = defineAlert<BudgetFinding>({
   kind: 'budget',
   evaluate({ input, overview }) {
     const today = utcDate(input.now);
-    const out: BudgetFinding[] = [];
-    input.org.budgets.forEach((budget, i) => {
+    const runsOut = overview.balance.runsOutOn;
+    return input.org.budgets.flatMap((budget, i) => {
       const row = overview.budgets[i];
-      if (!row) return;
-      const { spent, limitCredits, percent } = row;
-      const periodStart = row.start;
-      const crossing = highestCrossed(budgetThresholds(budget, percent, input.config.usdPerCredit), percent);
-      if (!crossing) return;
-      const byModel = new Map<string, number>();
-      for (let d = periodStart; d <= today; d = addDays(d, 1)) {
-        for (const [model, credits] of Object.entries(input.usage.get(d)?.credits ?? {})) {
-          if (budget.model === undefined || budget.model === model)
-            byModel.set(model, (byModel.get(model) ?? 0) + credits);
-        }
-      }
-      const runsOut = overview.balance.runsOutOn;
-      out.push({
-        kind: 'budget',
-        rule: budget.id,
-        period: row.periodKey,
-        level: String(crossing.threshold),
-        severity: crossing.severity,
-        covers: crossing.covers,
-        summary: `budget ${budget.id} at ${formatPercent(percent)} of its ${PERIOD_ADJECTIVE[budget.period]} limit`,
-        budget,
-        spent,
-        limitCredits,
-        percent,
-        threshold: crossing.threshold,
-        nextThreshold: crossing.next,
-        periodStart,
-        periodEnd: row.end,
-        crossedOn:
-          dayCumulativeReached(
-            input.usage,
-            periodStart,
-            today,
-            (crossing.threshold / 100) * limitCredits,
-            budget.model,
-          ) ?? today,
-        byModel: [...byModel]
-          .map(([model, credits]) => ({ model, credits: roundCredits(credits) }))
-          .sort((a, b) => b.credits - a.credits),
-        projected: row.projected,
-        noProjection:
-          row.projected !== undefined
-            ? undefined
-            : budget.period === 'day'
-              ? 'the day has only just begun'
-              : 'fewer than 3 complete days of usage history',
+      if (!row) return [];
+      const finding = budgetFinding(budget, row, input.config.usdPerCredit, (lineCredits) => ({
+        crossedOn: dayCumulativeReached(input.usage, row.start, today, lineCredits, budget.model) ?? today,
+        byModel: spendByModel(input.usage, budget.model, row.start, today),
         balanceRunsOutOn: runsOut !== undefined && runsOut <= row.end ? runsOut : undefined,
-        stepPercent: recurringStepPercent(budget, input.config.usdPerCredit),
-      });
+      }));
+      return finding ? [finding] : [];
     });
-    return out;
   },
   draft,
   samples: [
@@ -286,16 +318,8 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       severity: 'warning',
       finding: () =>
         sampleFinding({
-          period: '2026-11',
-          covers: ['50'],
-          summary: 'budget monthly-total at 82% of its monthly limit',
           budget: MONTHLY,
           spent: 412_345,
-          limitCredits: 500_000,
-          threshold: 80,
-          nextThreshold: 100,
-          periodStart: '2026-11-01',
-          periodEnd: '2026-11-30',
           crossedOn: '2026-11-20',
           // The forecast sample's projection of the same budget: 412,345 + 19,850 a day × 8.6 days left.
           projected: Math.round(412_345 + 19_850 * (8 + 14.5 / 24)),
@@ -313,16 +337,8 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       severity: 'critical',
       finding: () =>
         sampleFinding({
-          period: '2026-11-22',
-          covers: ['80'],
-          summary: 'budget veo-daily at 103% of its daily limit',
           budget: VEO_DAILY,
           spent: 41_520,
-          limitCredits: 40_000,
-          threshold: 100,
-          nextThreshold: undefined,
-          periodStart: '2026-11-22',
-          periodEnd: '2026-11-22',
           crossedOn: '2026-11-22',
           byModel: [{ model: 'veo3.1', credits: 41_520 }],
           // 41,520 in the 9.5 hours to 09:30, scaled to 24 hours.
@@ -337,16 +353,8 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       now: new Date('2026-11-22T00:30:00.000Z'),
       finding: () =>
         sampleFinding({
-          period: '2026-11-22',
-          covers: [],
-          summary: 'budget veo-daily at 82% of its daily limit',
           budget: VEO_DAILY,
           spent: 32_800,
-          limitCredits: 40_000,
-          threshold: 80,
-          nextThreshold: 100,
-          periodStart: '2026-11-22',
-          periodEnd: '2026-11-22',
           crossedOn: '2026-11-22',
           byModel: [{ model: 'veo3.1', credits: 32_800 }],
           // 32,800 in the first 0.5 of 24 hours.
@@ -358,16 +366,8 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       severity: 'warning',
       finding: () =>
         sampleFinding({
-          period: '2026-W47',
-          covers: [],
-          summary: 'budget weekly-veo at 83% of its weekly limit',
           budget: WEEKLY_VEO,
           spent: 124_600,
-          limitCredits: 150_000,
-          threshold: 80,
-          nextThreshold: 100,
-          periodStart: '2026-11-16',
-          periodEnd: '2026-11-22',
           crossedOn: '2026-11-21',
           byModel: [{ model: 'veo3.1', credits: 124_600 }],
           // Sunday is the week's last day: 124,600 + 18,000 a day × the 0.6 of today left.
@@ -379,17 +379,8 @@ export const budgetAlert = defineAlert<BudgetFinding>({
       severity: 'critical',
       finding: () =>
         sampleFinding({
-          period: '2026-Q4',
-          covers: ['100'],
-          summary: 'budget quarterly-studio at 131% of its quarterly limit',
           budget: QUARTERLY,
           spent: 1_312_000,
-          limitCredits: 1_000_000,
-          percent: 131.2,
-          threshold: 125,
-          nextThreshold: 150,
-          periodStart: '2026-10-01',
-          periodEnd: '2026-12-31',
           crossedOn: '2026-11-19',
           byModel: [
             { model: 'veo3.1', credits: 702_000 },
@@ -397,25 +388,35 @@ export const budgetAlert = defineAlert<BudgetFinding>({
             { model: 'gen4_image', credits: 200_000 },
           ],
           projected: Math.round(1_312_000 + 19_850 * (39 + 14.5 / 24)),
-          stepPercent: 25,
         }),
     },
   ],
 });
 
 /**
- * A sample finding of a budget's rule crossing `threshold` (critical from 100%); its percent is spend over
- * the limit unless given.
+ * A sample finding: `budget` at `spent` credits in its period of the sample day, through the rule's own
+ * {@link budgetFinding}, so a sample states only what the usage would show and never what the rule derives.
  */
 function sampleFinding(
-  s: Omit<BudgetFinding, 'kind' | 'rule' | 'level' | 'severity' | 'percent'> & { readonly percent?: number },
+  s: CrossingFacts & {
+    readonly budget: BudgetConfig;
+    readonly spent: number;
+    readonly projected: number;
+  },
 ): BudgetFinding {
-  return {
-    kind: 'budget',
-    rule: s.budget.id,
-    level: String(s.threshold),
-    severity: s.threshold >= 100 ? 'critical' : 'warning',
-    percent: (s.spent / s.limitCredits) * 100,
-    ...s,
+  const { budget, spent } = s;
+  const day = utcDate(SAMPLE_NOW);
+  const limitCredits = limitInCredits(budget.limit, SAMPLE_USD_PER_CREDIT);
+  const row = {
+    periodKey: periodKey(budget.period, day),
+    start: periodStart(budget.period, day),
+    end: periodEnd(budget.period, day),
+    spent,
+    limitCredits,
+    percent: percentOf(spent, limitCredits),
+    projected: s.projected,
   };
+  const finding = budgetFinding(budget, row, SAMPLE_USD_PER_CREDIT, () => s);
+  if (!finding) throw new Error(`sample: budget ${budget.id} crosses no line at ${spent} credits`);
+  return finding;
 }
