@@ -14,6 +14,7 @@ import {
   type History,
   type HistoryFormat,
   type HistoryGrouping,
+  type HistoryQuery,
   modelsSeen,
 } from '../domain/history.ts';
 import {
@@ -61,14 +62,7 @@ const FIRST_DAY = '0000-01-01';
  */
 export async function readHistory(
   store: StorePort,
-  input: {
-    readonly orgId: string;
-    readonly from: string;
-    readonly to: string;
-    readonly usdPerCredit: number;
-    readonly model?: string | undefined;
-    /** Default `day`. */
-    readonly by?: HistoryGrouping | undefined;
+  input: HistoryQuery & {
     /** The last covered day; default today (UTC) by the system clock. */
     readonly today?: string | undefined;
   },

@@ -61,6 +61,18 @@ export interface HistoryTotals {
   readonly daysWithSnapshot: number;
 }
 
+/** What a history is asked for: one organization's days `[from, to]` (inclusive), grouped `by`. */
+export interface HistoryQuery {
+  readonly orgId: string;
+  readonly from: string;
+  readonly to: string;
+  /** Default `day`. */
+  readonly by?: HistoryGrouping | undefined;
+  /** Only this model's credits and dollars; default every model. */
+  readonly model?: string | undefined;
+  readonly usdPerCredit: number;
+}
+
 export interface History {
   readonly orgId: string;
   readonly from: string;
@@ -137,18 +149,14 @@ export function periodOf(
  * `historyStart` is the first covered day (`firstCoveredDay`; null: nothing is covered) and `today` the last.
  * A day with a stored usage item counts as covered whatever the bounds say: stored figures are never hidden.
  */
-export function buildHistory(input: {
-  readonly orgId: string;
-  readonly from: string;
-  readonly to: string;
-  readonly by?: HistoryGrouping | undefined;
-  readonly usage: readonly UsageDay[];
-  readonly snapshots: readonly Snapshot[];
-  readonly usdPerCredit: number;
-  readonly model?: string | undefined;
-  readonly historyStart: string | null;
-  readonly today: string;
-}): History {
+export function buildHistory(
+  input: HistoryQuery & {
+    readonly usage: readonly UsageDay[];
+    readonly snapshots: readonly Snapshot[];
+    readonly historyStart: string | null;
+    readonly today: string;
+  },
+): History {
   const { from, to, usdPerCredit, historyStart, today } = input;
   const by = input.by ?? 'day';
   const model = input.model ?? null;
