@@ -24,7 +24,7 @@ import { judgeUsage } from '../domain/trust.ts';
 import type { RunwayPort, StorePort, UsageDay, UsageRange } from '../domain/types.ts';
 import { errorMessage } from '../observability.ts';
 import type { Io } from './check.ts';
-import { openGuardSources, openStore, UsageError } from './wiring.ts';
+import { openGuardSources, openStore, type ScopeOptions, UsageError } from './wiring.ts';
 
 /** The most days one backfill stores: what Runway keeps and serves in one request. */
 export const BACKFILL_MAX_DAYS = 90;
@@ -33,14 +33,9 @@ const WINDOW_DAYS = 90;
 /** Budget for one organization's Runway requests, as in the guard cycle. */
 const ORG_TIMEOUT_MS = 60_000;
 
-export interface BackfillOptions {
-  readonly configPath?: string | undefined;
-  readonly orgId?: string | undefined;
+export interface BackfillOptions extends ScopeOptions {
   /** 1 to 90; default 90. Today counts as one of them. */
   readonly days?: number | undefined;
-  readonly demo: boolean;
-  /** The clock ("today"); default the system clock. */
-  readonly now?: Date | undefined;
 }
 
 export interface BackfillIo extends Io {

@@ -25,14 +25,18 @@ import {
 } from '../domain/history-render.ts';
 import type { StorePort } from '../domain/types.ts';
 import type { Io } from './check.ts';
-import { chooseOrganization, loadStoredStateConfig, openStore, UsageError } from './wiring.ts';
+import {
+  chooseOrganization,
+  loadStoredStateConfig,
+  openStore,
+  type ScopeOptions,
+  UsageError,
+} from './wiring.ts';
 
 /** Days `history` shows when `--from` is not given: `--to` and the 29 days before it. */
 export const HISTORY_DEFAULT_DAYS = 30;
 
-export interface HistoryOptions {
-  readonly configPath?: string | undefined;
-  readonly orgId?: string | undefined;
+export interface HistoryOptions extends ScopeOptions {
   /** Inclusive; default `to` − 29 days. */
   readonly from?: string | undefined;
   /** Inclusive; default today (UTC). */
@@ -42,9 +46,6 @@ export interface HistoryOptions {
   readonly by?: string | undefined;
   /** `table` (default), `csv`, `json` or `jsonl`. */
   readonly format?: string | undefined;
-  readonly demo: boolean;
-  /** "Today" for the default range; default the system clock. */
-  readonly now?: Date | undefined;
 }
 
 /** Sorts before every stored usage day: reading from here reaches the oldest. */

@@ -39,15 +39,19 @@ export interface Closer {
 /** Where demo mode keeps its store and outbox, under the local state directory. */
 export const DEMO_STATE_SUBDIR = 'demo';
 
-/** The options of the org-scoped commands that read and report (`check`, `status`, `gate`). */
-export interface ReadCommandOptions {
+/** What every org-scoped command takes: `--config`, `--org`, `--demo` and the clock. */
+export interface ScopeOptions {
   readonly configPath?: string | undefined;
   /** One organization; default every configured one (`gate` requires it). */
   readonly orgId?: string | undefined;
-  /** The time the figures are relative to; default the system clock. */
+  /** The time the figures are relative to ("today"); default the system clock. */
   readonly now?: Date | undefined;
-  readonly json: boolean;
   readonly demo: boolean;
+}
+
+/** The options of the org-scoped commands that read and report (`check`, `status`, `gate`). */
+export interface ReadCommandOptions extends ScopeOptions {
+  readonly json: boolean;
 }
 
 /** Which data a command works on: simulated (demo mode) or real. */
