@@ -77,52 +77,44 @@ function dayOf(value: Date): string {
   return value.toISOString().slice(0, 10);
 }
 
-/** First day of the `period` that `date` falls in (ISO weeks start on Monday). */
+/**
+ * Each period, for a date inside it: its first and last day (ISO weeks run Monday to Sunday) and its ledger
+ * key, `2026-11-22`, `2026-W47` (ISO week-numbering year, so 29 Dec 2025 is `2026-W01`), `2026-11`, `2026-Q4`.
+ */
+const PERIODS: {
+  readonly [period in BudgetPeriod]: {
+    readonly start: (d: Date) => Date;
+    readonly end: (d: Date) => Date;
+    readonly key: (date: string, d: Date) => string;
+  };
+} = {
+  day: { start: (d) => d, end: (d) => d, key: (date) => date },
+  week: {
+    start: startOfISOWeek,
+    end: endOfISOWeek,
+    key: (_, d) => `${getISOWeekYear(d)}-W${String(getISOWeek(d)).padStart(2, '0')}`,
+  },
+  month: { start: fnsStartOfMonth, end: fnsEndOfMonth, key: (date) => date.slice(0, 7) },
+  quarter: {
+    start: startOfQuarter,
+    end: endOfQuarter,
+    key: (date, d) => `${date.slice(0, 4)}-Q${getQuarter(d)}`,
+  },
+};
+
+/** First day of the `period` that `date` falls in. */
 export function periodStart(period: BudgetPeriod, date: string): string {
-  const d = utc(date);
-  switch (period) {
-    case 'day':
-      return date;
-    case 'week':
-      return dayOf(startOfISOWeek(d));
-    case 'month':
-      return dayOf(fnsStartOfMonth(d));
-    case 'quarter':
-      return dayOf(startOfQuarter(d));
-  }
+  return dayOf(PERIODS[period].start(utc(date)));
 }
 
 /** Last day of the `period` that `date` falls in. */
 export function periodEnd(period: BudgetPeriod, date: string): string {
-  const d = utc(date);
-  switch (period) {
-    case 'day':
-      return date;
-    case 'week':
-      return dayOf(endOfISOWeek(d));
-    case 'month':
-      return dayOf(fnsEndOfMonth(d));
-    case 'quarter':
-      return dayOf(endOfQuarter(d));
-  }
+  return dayOf(PERIODS[period].end(utc(date)));
 }
 
-/**
- * The ledger key of the `period` that `date` falls in: `2026-11-22`, `2026-W47` (ISO week-numbering year,
- * so 29 Dec 2025 is `2026-W01`), `2026-11`, `2026-Q4`.
- */
+/** The ledger key of the `period` that `date` falls in (see {@link PERIODS}). */
 export function periodKey(period: BudgetPeriod, date: string): string {
-  const d = utc(date);
-  switch (period) {
-    case 'day':
-      return date;
-    case 'week':
-      return `${getISOWeekYear(d)}-W${String(getISOWeek(d)).padStart(2, '0')}`;
-    case 'month':
-      return date.slice(0, 7);
-    case 'quarter':
-      return `${date.slice(0, 4)}-Q${getQuarter(d)}`;
-  }
+  return PERIODS[period].key(date, utc(date));
 }
 
 /** Days in the `period` that `date` falls in. */
