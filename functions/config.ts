@@ -153,13 +153,7 @@ const organizationSchema = z
     budgets: z._default(z.array(budgetSchema), []),
     lowBalance: z.optional(lowBalanceSchema),
   })
-  .check(
-    z.refine((o) => idsUnique(o.budgets), {
-      error: 'budget ids must be unique within an organization',
-      path: ['budgets'],
-      when: (payload) => hasList(payload.value, 'budgets'),
-    }),
-  );
+  .check(uniqueIds('budgets', 'budget ids must be unique within an organization'));
 
 /**
  * Duplicate ids are reported alongside every other problem, so these checks also run on a document that has
@@ -178,6 +172,15 @@ function idsUnique(list: readonly unknown[]): boolean {
     )
     .filter((id) => typeof id === 'string');
   return new Set(ids).size === ids.length;
+}
+
+/** The check that the entries of the list at `key` have unique ids; it runs once that list has parsed. */
+function uniqueIds<K extends string>(key: K, error: string) {
+  return z.refine<{ readonly [k in K]: readonly unknown[] }>((value) => idsUnique(value[key]), {
+    error,
+    path: [key],
+    when: (payload) => hasList(payload.value, key),
+  });
 }
 
 const SCHEDULE_PATTERN =
@@ -312,13 +315,7 @@ export const configSchema = z
     chat: z._default(z.array(chatChannelSchema), []),
     deployment: z.optional(deploymentSchema),
   })
-  .check(
-    z.refine((c) => idsUnique(c.organizations), {
-      error: 'organization ids must be unique',
-      path: ['organizations'],
-      when: (payload) => hasList(payload.value, 'organizations'),
-    }),
-  );
+  .check(uniqueIds('organizations', 'organization ids must be unique'));
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
