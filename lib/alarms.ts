@@ -27,30 +27,31 @@ export class GuardAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: GuardAlarmsProps) {
     super(scope, id);
-    const period = Duration.minutes(5);
+    // Any datum in a 5-minute period alarms. No invocation in a period is not a failure: the heartbeat
+    // covers runs that never start.
+    const anyIn5Minutes = (alarmId: string, alarmDescription: string, metric: Metric) =>
+      new Alarm(this, alarmId, {
+        alarmDescription,
+        metric,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    const sumOver5Minutes = { period: Duration.minutes(5), statistic: Stats.SUM };
 
-    this.errors = new Alarm(this, 'Errors', {
-      alarmDescription:
-        'Runway Budget Guard: a guard run failed (Runway unreachable, a publish failed, or a bug). ' +
+    this.errors = anyIn5Minutes(
+      'Errors',
+      'Runway Budget Guard: a guard run failed (Runway unreachable, a publish failed, or a bug). ' +
         'The next run retries; see the function logs.',
-      metric: props.function.metricErrors({ period, statistic: Stats.SUM }),
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      threshold: 1,
-      evaluationPeriods: 1,
-      // No invocation in a period is not an error; the heartbeat covers runs that never start.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    this.throttles = new Alarm(this, 'Throttles', {
-      alarmDescription:
-        'Runway Budget Guard: an invocation was throttled (the account is out of concurrency, or the reserved ' +
+      props.function.metricErrors(sumOver5Minutes),
+    );
+    this.throttles = anyIn5Minutes(
+      'Throttles',
+      'Runway Budget Guard: an invocation was throttled (the account is out of concurrency, or the reserved ' +
         'concurrency is used up). Runs are queued and retried; repeated throttles delay alerts.',
-      metric: props.function.metricThrottles({ period, statistic: Stats.SUM }),
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+      props.function.metricThrottles(sumOver5Minutes),
+    );
 
     this.heartbeat = new Alarm(this, 'Heartbeat', {
       alarmDescription:
