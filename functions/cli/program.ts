@@ -138,16 +138,9 @@ export function createProgram(io: CliIo, exit: (code: number) => void) {
     .addOption(new Option('--format <format>', 'output format').choices(HISTORY_FORMATS).default('table'))
     .addOption(configOption())
     .addOption(demoOption(STORED_STATE_DEMO))
-    .action(async (o) => {
-      const options = {
-        ...scopeOptions(o),
-        from: o.from,
-        to: o.to,
-        model: o.model,
-        by: o.by,
-        format: o.format,
-      };
-      exit(await runHistory(options, io));
+    .action(async ({ config, org, demo, ...query }) => {
+      // `query`: --from, --to, --model, --by and --format, as HistoryOptions names them.
+      exit(await runHistory({ ...scopeOptions({ config, org, demo }), ...query }, io));
     });
 
   withReadOptions(
