@@ -155,10 +155,15 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
     return { env, items };
   }
 
-  it('check --json stores the documented items and publishes one SNS message per alert, once', async () => {
+  /** `awsEnv` with a new topic that a queue is subscribed to. */
+  async function awsEnvWithTopic() {
     const topicArn = await sns.createTopic();
     const queue = await sns.subscribeQueue({ topicArn });
-    const { env, items } = await awsEnv(topicArn);
+    return { ...(await awsEnv(topicArn)), topicArn, queue };
+  }
+
+  it('check --json stores the documented items and publishes one SNS message per alert, once', async () => {
+    const { env, items, queue } = await awsEnvWithTopic();
     const args = ['check', '--config', configPath, '--now', NOW, '--json'];
 
     const first = await runCli(args, { cwd: work.dir, env });
@@ -241,9 +246,7 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
   it('demo mode never opens TABLE_NAME or TOPIC_ARN: check, backfill and history, without a key or with --demo', async () => {
     const { dir, remove } = await tempWorkdir('budget-guard-demo-aws');
     try {
-      const topicArn = await sns.createTopic();
-      const queue = await sns.subscribeQueue({ topicArn });
-      const { env, items } = await awsEnv(topicArn);
+      const { env, items, topicArn, queue } = await awsEnvWithTopic();
       const { RUNWAYML_API_SECRET: _key, RUNWAYML_BASE_URL: _url, ...noKey } = env;
       const runs = [
         await runCli(['check', '--now', NOW, '--json'], { cwd: dir, env: noKey }),
@@ -308,9 +311,7 @@ describe('against a simulator, dynalite and fauxqs over HTTP', () => {
   it('check --now earlier than the last stored run: exit 0, read-only, says so, writes and publishes nothing', async () => {
     const { dir, remove } = await tempWorkdir('budget-guard-backdated');
     try {
-      const topicArn = await sns.createTopic();
-      const queue = await sns.subscribeQueue({ topicArn });
-      const { env, items } = await awsEnv(topicArn);
+      const { env, items, queue } = await awsEnvWithTopic();
       const first = await runCli(['check', '--config', configPath, '--now', NOW, '--json'], {
         cwd: dir,
         env,
