@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../functions/cli/check.ts';
 import { runStatus } from '../../functions/cli/status.ts';
 import type { StatusReport } from '../../functions/cli/status-report.ts';
-import { runCli, tempWorkdir } from '../helpers/cli.ts';
+import { expectPrinted, runCli, tempWorkdir } from '../helpers/cli.ts';
 
 const CHECKED_AT = '2026-11-25T09:30:00Z';
 const minutesAfter = (minutes: number) => new Date(Date.parse(CHECKED_AT) + minutes * 60_000);
@@ -51,22 +51,22 @@ describe('status after the demo check', () => {
     const sent = await readFile(outbox, 'utf8');
 
     const fresh = await status(minutesAfter(15));
-    expect(fresh.stderr).toBe('');
-    expect(fresh.code).toBe(0);
-    for (const line of [
-      'Runway Budget Guard status — 2026-11-25 09:45 UTC',
-      '  Config         the built-in demo config',
-      '  History        demo store .budget-guard/demo/dynamo (simulated data only)',
-      '  Schedule       rate(1 hour); a last success older than 2 hours is stale',
-      'Studio production (studio)',
-      '  Last success   2026-11-25 09:30 UTC, 15 min ago',
-      '  Next run       due by 2026-11-25 10:30 UTC, in 45 min',
-      '  Alerts         none pending',
-      'Subscriptions',
-      'All good.',
-    ]) {
-      expect(fresh.stdout.split('\n'), line).toContain(line);
-    }
+    expectPrinted(
+      fresh,
+      [
+        'Runway Budget Guard status — 2026-11-25 09:45 UTC',
+        '  Config         the built-in demo config',
+        '  History        demo store .budget-guard/demo/dynamo (simulated data only)',
+        '  Schedule       rate(1 hour); a last success older than 2 hours is stale',
+        'Studio production (studio)',
+        '  Last success   2026-11-25 09:30 UTC, 15 min ago',
+        '  Next run       due by 2026-11-25 10:30 UTC, in 45 min',
+        '  Alerts         none pending',
+        'Subscriptions',
+        'All good.',
+      ],
+      { wholeLines: true },
+    );
     expect(fresh.stdout).toMatch(/ {2}State {10}(ok|warn|critical), as of 2026-11-25 09:30 UTC/);
     expect(fresh.stdout).toMatch(/ {2}History from {3}\d{4}-\d{2}-\d{2}\n/);
     expect(fresh.stdout).not.toMatch(/undefined|NaN|null/);

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** The installed entry point (`"bin": { "budget-guard": "bin/budget-guard.js" }`). */
 export const CLI_BIN = fileURLToPath(new URL('../../bin/budget-guard.js', import.meta.url));
@@ -64,4 +65,19 @@ export async function tempWorkdir(
 ): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `${label}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Asserts that a command ran cleanly (exit 0, nothing on stderr) and printed each of `texts` on stdout: anywhere,
+ * or with `wholeLines`, each as a line of its own.
+ */
+export function expectPrinted(
+  result: Pick<CliResult, 'code' | 'stdout' | 'stderr'>,
+  texts: readonly string[],
+  { wholeLines = false }: { readonly wholeLines?: boolean } = {},
+): void {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const printed = wholeLines ? result.stdout.split('\n') : result.stdout;
+  for (const text of texts) expect(printed, text).toContain(text);
 }

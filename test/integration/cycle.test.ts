@@ -560,24 +560,33 @@ describe('delivery', () => {
 });
 
 describe('changes between runs', () => {
+  /** The tier-change notifications of a run. */
+  const tierChanges = (r: OrgCycleResult) => r.notifications.filter((n) => n.kind === 'tier-change');
+
+  /** A harness whose first run stored the tier, after which Runway raised the tier cap to 2 000 000. */
+  async function afterTierRaise() {
+    const h = await harness();
+    await h.run();
+    simulator().setTierCap(h.apiKey, 2_000_000);
+    return h;
+  }
+
   it('a tier change between runs sends one tier-change alert', async () => {
     const h = await harness();
     const first = await h.run();
     // A first run has nothing to compare with: no tier-change.
-    expect(first.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
+    expect(tierChanges(first)).toEqual([]);
     simulator().setTierCap(h.apiKey, 2_000_000);
     const second = await h.run({ now: at(11) });
-    const changes = second.notifications.filter((n) => n.kind === 'tier-change');
+    const changes = tierChanges(second);
     expect(changes.map((n) => [n.outcome, n.severity])).toEqual([['sent', 'info']]);
     expect(changes[0]?.subject).toMatch(/tier cap/);
     const third = await h.run({ now: at(12) });
-    expect(third.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
+    expect(tierChanges(third)).toEqual([]);
   });
 
   it('a tier change whose ledger write failed is announced by the next run', async () => {
-    const h = await harness();
-    await h.run();
-    simulator().setTierCap(h.apiKey, 2_000_000);
+    const h = await afterTierRaise();
     simulator().setModelLimits(h.apiKey, 'gen4.5', { maxConcurrentGenerations: 5, maxDailyGenerations: 500 });
     // The snapshot with the new tier is saved; the ledger write for the tier-change fails right after.
     const failing = new (class extends DynamoStore {
@@ -591,47 +600,39 @@ describe('changes between runs', () => {
     expect(failed.ok).toBe(false);
     expect((await h.items()).get(`SNAPSHOT#${TODAY}`)).toMatchObject({ maxMonthlyCreditSpend: 2_000_000 });
     const next = await h.run({ now: at(12) });
-    const changes = next.notifications.filter((n) => n.kind === 'tier-change');
+    const changes = tierChanges(next);
     expect(changes.map((n) => [n.outcome, n.severity])).toEqual([['sent', 'warning']]);
     expect(h.notifier.messages.filter((m) => m.attributes.kind === 'tier-change')).toHaveLength(1);
     const after = await h.run({ now: at(13) });
-    expect(after.notifications.filter((n) => n.kind === 'tier-change')).toEqual([]);
+    expect(tierChanges(after)).toEqual([]);
   });
 
   it('a tier change whose publish failed goes out later, and a change back before that is announced too', async () => {
-    const h = await harness();
-    await h.run();
-    simulator().setTierCap(h.apiKey, 2_000_000);
+    const h = await afterTierRaise();
     h.notifier.failing = true;
     const failed = await h.run({ now: at(11) });
-    expect(failed.notifications.filter((n) => n.kind === 'tier-change').map((n) => n.outcome)).toEqual([
-      'failed',
-    ]);
+    expect(tierChanges(failed).map((n) => n.outcome)).toEqual(['failed']);
     h.notifier.failing = false;
     simulator().setTierCap(h.apiKey, 1_000_000);
     // The next scheduled run, after the failed run's lease ran out.
     const later = await h.run({ now: at(12), wallClock: () => new Date(Date.now() + 10 * 60_000) });
-    const tierChanges = later.notifications.filter((n) => n.kind === 'tier-change');
-    expect(tierChanges.map((n) => [n.outcome, n.severity, n.redelivery])).toEqual([
+    expect(tierChanges(later).map((n) => [n.outcome, n.severity, n.redelivery])).toEqual([
       ['sent', 'info', true],
       ['sent', 'warning', false],
     ]);
   });
 
   it('a change back to the old tier is announced too', async () => {
-    const h = await harness();
-    await h.run();
-    simulator().setTierCap(h.apiKey, 2_000_000);
+    const h = await afterTierRaise();
     const raised = await h.run({ now: at(11) });
     simulator().setTierCap(h.apiKey, 1_000_000);
     const back = await h.run({ now: at(12) });
-    const tierChanges = (r: OrgCycleResult) =>
-      r.notifications.filter((n) => n.kind === 'tier-change').map((n) => [n.outcome, n.severity]);
-    expect(tierChanges(raised)).toEqual([['sent', 'info']]);
-    expect(tierChanges(back)).toEqual([['sent', 'warning']]);
+    const outcomes = (r: OrgCycleResult) => tierChanges(r).map((n) => [n.outcome, n.severity]);
+    expect(outcomes(raised)).toEqual([['sent', 'info']]);
+    expect(outcomes(back)).toEqual([['sent', 'warning']]);
     // The next run finds the alert in the ledger: the old tier is the announced one again, nothing is repeated.
     const settled = await h.run({ now: at(13) });
-    expect(tierChanges(settled)).toEqual([]);
+    expect(outcomes(settled)).toEqual([]);
     const status = await h.store.getStatus('acme');
     expect(status?.announcedTier?.maxMonthlyCreditSpend).toBe(1_000_000);
     expect(status?.tierChangePending).toBeUndefined();

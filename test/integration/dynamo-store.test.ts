@@ -436,6 +436,18 @@ describe('alert ledger', () => {
     });
   }
 
+  /** A ledger item as stored: its keys, type, organization and expiry, and `fields`. */
+  function alertItem(key: string, fields: Record<string, unknown>): Record<string, unknown> {
+    return {
+      pk: 'ORG#studio',
+      sk: `ALERT#${key}`,
+      type: 'alert',
+      orgId: ORG,
+      ...fields,
+      expiresAt: Math.floor(EXPIRES_AT.getTime() / 1000),
+    };
+  }
+
   it("reads one item's state: absent, pending, sent", async () => {
     const key = 'tier-change#tier#2026-11-21#abc';
     expect(await store.getAlertState(ORG, key)).toBeUndefined();
@@ -448,19 +460,16 @@ describe('alert ledger', () => {
   it('claims an absent item, refuses a live lease, reclaims an expired one and reports sent', async () => {
     // Absent → claimed, stored pending with lease and message
     expect(await claim(KEY, NOW)).toBe('claimed');
-    expect(await rawItem(`ALERT#${KEY}`)).toStrictEqual({
-      pk: 'ORG#studio',
-      sk: `ALERT#${KEY}`,
-      type: 'alert',
-      orgId: ORG,
-      state: 'pending',
-      leaseUntil: NOW.getTime() + LEASE_MS,
-      createdAt: NOW.toISOString(),
-      subject: 'Studio: monthly-total at 80%',
-      // One JSON string: names in the body are data, not map keys.
-      message: JSON.stringify(message('Studio: monthly-total at 80%')),
-      expiresAt: Math.floor(EXPIRES_AT.getTime() / 1000),
-    });
+    expect(await rawItem(`ALERT#${KEY}`)).toStrictEqual(
+      alertItem(KEY, {
+        state: 'pending',
+        leaseUntil: NOW.getTime() + LEASE_MS,
+        createdAt: NOW.toISOString(),
+        subject: 'Studio: monthly-total at 80%',
+        // One JSON string: names in the body are data, not map keys.
+        message: JSON.stringify(message('Studio: monthly-total at 80%')),
+      }),
+    );
 
     // Live lease → leased
     expect(await claim(KEY, new Date(NOW.getTime() + LEASE_MS - 1))).toBe('leased');
@@ -472,19 +481,16 @@ describe('alert ledger', () => {
     // Sent → sent, with lease and message dropped
     const sentAt = new Date(later.getTime() + 500);
     await store.markAlertSent({ orgId: ORG, key: KEY, messageId: 'sns-message-1', sentAt });
-    expect(await rawItem(`ALERT#${KEY}`)).toStrictEqual({
-      pk: 'ORG#studio',
-      sk: `ALERT#${KEY}`,
-      type: 'alert',
-      orgId: ORG,
-      state: 'sent',
-      messageId: 'sns-message-1',
-      sentAt: sentAt.toISOString(),
-      // A re-claim keeps when the alert was first claimed (and its count of rejected publishes).
-      createdAt: NOW.toISOString(),
-      subject: 'Studio: monthly-total at 80%',
-      expiresAt: Math.floor(EXPIRES_AT.getTime() / 1000),
-    });
+    expect(await rawItem(`ALERT#${KEY}`)).toStrictEqual(
+      alertItem(KEY, {
+        state: 'sent',
+        messageId: 'sns-message-1',
+        sentAt: sentAt.toISOString(),
+        // A re-claim keeps when the alert was first claimed (and its count of rejected publishes).
+        createdAt: NOW.toISOString(),
+        subject: 'Studio: monthly-total at 80%',
+      }),
+    );
     expect(await claim(KEY, new Date(NOW.getTime() + 10 * LEASE_MS))).toBe('sent');
   });
 
@@ -524,15 +530,9 @@ describe('alert ledger', () => {
     // Assess
     expect(await rawItem(`ALERT#${pendingKey}`)).toStrictEqual(pendingBefore);
     expect(await rawItem(`ALERT#${sentKey}`)).toStrictEqual(sentBefore);
-    expect(await rawItem(`ALERT#${freshKey}`)).toStrictEqual({
-      pk: 'ORG#studio',
-      sk: `ALERT#${freshKey}`,
-      type: 'alert',
-      orgId: ORG,
-      state: 'sent',
-      coveredBy: 'budget#monthly-total#2026-11#100',
-      expiresAt: Math.floor(EXPIRES_AT.getTime() / 1000),
-    });
+    expect(await rawItem(`ALERT#${freshKey}`)).toStrictEqual(
+      alertItem(freshKey, { state: 'sent', coveredBy: 'budget#monthly-total#2026-11#100' }),
+    );
     expect(await claim(freshKey, NOW)).toBe('sent');
   });
 

@@ -4,18 +4,21 @@
  * answers, and other back-dated clocks. Each goes through the real cycle: the Runway SDK against the
  * simulator, DynamoStore on dynalite.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config.ts';
-import { addDays, utcDate } from '../../functions/domain/dates.ts';
+import { addDays } from '../../functions/domain/dates.ts';
 import { publishedBytes, SNS_MAX_MESSAGE_BYTES } from '../../functions/domain/message-size.ts';
-import type { Message, NotifierPort } from '../../functions/domain/types.ts';
-import { type OrgCycleResult, runOrgCycle } from '../../functions/guard/cycle.ts';
+import { runOrgCycle } from '../../functions/guard/cycle.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
+import { useTestDynamo } from '../helpers/dynamo.ts';
+import { MemoryNotifier } from '../helpers/faults.ts';
+import {
+  expectEveryNameKept,
+  NAMES_NOW as NOW,
+  setUpModelNames,
+  NAMES_TODAY as TODAY,
+} from '../helpers/model-names.ts';
 import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
-
-const NOW = new Date('2026-11-20T10:00:00Z');
-const TODAY = utcDate(NOW);
 
 /** Names not in the original list: more prototype members, a bare `%`, separators, the anomaly scope prefix. */
 const MORE_NAMES = [
@@ -30,41 +33,10 @@ const MORE_NAMES = [
 ];
 
 const simulator = useRunwaySimulator({ now: () => NOW });
-let dynamo: TestDynamo;
+const dynamo = useTestDynamo();
 
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-});
-afterAll(async () => {
-  await dynamo?.close();
-});
-
-class RecordingNotifier implements NotifierPort {
-  readonly messages: Message[] = [];
-  async publish(message: Message): Promise<string> {
-    this.messages.push(message);
-    return `msg-${this.messages.length}`;
-  }
-}
-
+/** `names` in use (see `setUpModelNames`), no budgets, messages kept in memory; `items()` leaves out the ledger. */
 async function setUp(names: readonly string[]) {
-  const apiKey = uniqueApiKey('more');
-  const usage: Record<string, Record<string, number>> = Object.create(null);
-  for (let back = 39; back >= 0; back--)
-    usage[addDays(TODAY, -back)] = Object.fromEntries(names.map((n) => [n, 10]));
-  simulator().addOrganization(
-    createSimulatedOrganization({
-      apiKey,
-      creditBalance: 10_000_000,
-      maxMonthlyCreditSpend: 100_000_000,
-      tierModels: Object.fromEntries(
-        names.map((n) => [n, { maxConcurrentGenerations: 2, maxDailyGenerations: 100 }]),
-      ),
-      dailyGenerations: Object.fromEntries(names.map((n) => [n, 95])),
-      usage,
-    }),
-  );
-  const { tableName, store } = await dynamo.newStore();
   const config = parseConfig(
     {
       organizations: [{ id: 'acme', name: 'Acme Films', apiKeySecretName: 'runway/acme' }],
@@ -72,32 +44,24 @@ async function setUp(names: readonly string[]) {
     },
     'test',
   );
-  const org = config.organizations[0];
-  if (!org) throw new Error('no organization');
-  const target = simulatorTarget(org, apiKey, simulator().url);
-  const notifier = new RecordingNotifier();
-  const run = (now = NOW): Promise<OrgCycleResult> =>
-    runOrgCycle(target, { config, store, notifier, now: () => now });
-  const items = async () =>
-    (await dynamo.orgItems(tableName, 'acme')).filter((item) => !String(item.sk).startsWith('ALERT#'));
-  return { apiKey, store, run, items, notifier };
+  const cycle = await setUpModelNames({
+    simulator: simulator(),
+    dynamo: dynamo(),
+    names,
+    config,
+    keyLabel: 'more',
+  });
+  const notifier = new MemoryNotifier();
+  const run = (now = NOW) => cycle.run(notifier, now);
+  const items = async () => (await cycle.items()).filter((item) => !String(item.sk).startsWith('ALERT#'));
+  return { ...cycle, run, items, notifier };
 }
 
 describe('more model names are data', () => {
   it('each gets its own alert key, usage and snapshot entry; a re-run sends nothing', async () => {
     const h = await setUp(MORE_NAMES);
-    const first = await h.run();
-    expect(first.error).toBeUndefined();
-    const quota = first.notifications.filter((n) => n.kind === 'daily-quota' && n.outcome === 'sent');
-    expect(quota.map((n) => n.message.json.model).sort()).toEqual([...MORE_NAMES].sort());
-    expect(new Set(quota.map((n) => n.key)).size).toBe(MORE_NAMES.length);
+    await expectEveryNameKept(h, await h.run(), MORE_NAMES);
 
-    const snapshot = await h.store.getLatestSnapshot('acme', TODAY);
-    const [usage] = await h.store.getUsage('acme', TODAY, TODAY);
-    for (const name of MORE_NAMES) {
-      expect(snapshot?.models[name]?.dailyGenerations, name).toBe(95);
-      expect(Object.hasOwn(usage?.credits ?? {}, name) && usage?.credits[name], name).toBe(10);
-    }
     const again = await h.run(new Date(NOW.getTime() + 60_000));
     expect(again.notifications.filter((n) => n.outcome === 'sent')).toEqual([]);
   });
@@ -175,7 +139,7 @@ describe('another limit: a configuration of 300 budgets', () => {
         usage,
       }),
     );
-    const { store } = await dynamo.newStore();
+    const { store } = await dynamo().newStore();
     const budgets = Array.from({ length: 300 }, (_, i) => ({
       id: `budget-${String(i).padStart(3, '0')}-${'b'.repeat(28)}`,
       period: 'month',
@@ -192,7 +156,7 @@ describe('another limit: a configuration of 300 budgets', () => {
     );
     const org = config.organizations[0];
     if (!org) throw new Error('no organization');
-    const notifier = new RecordingNotifier();
+    const notifier = new MemoryNotifier();
     const result = await runOrgCycle(simulatorTarget(org, apiKey, simulator().url), {
       config,
       store,

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSnsClient, SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import { parseConfig } from '../../functions/config.ts';
-import { addDays, utcDate } from '../../functions/domain/dates.ts';
 import { DYNAMODB_ITEM_MAX_BYTES, itemSize } from '../../functions/domain/item-size.ts';
 import { publishedBytes, SNS_MAX_MESSAGE_BYTES } from '../../functions/domain/message-size.ts';
-import type { Message, NotifierPort } from '../../functions/domain/types.ts';
-import { type OrgCycleResult, runOrgCycle } from '../../functions/guard/cycle.ts';
-import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamo.ts';
-import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
+import { MemoryNotifier } from '../helpers/faults.ts';
+import {
+  expectEveryNameKept,
+  NAMES_NOW as NOW,
+  setUpModelNames,
+  NAMES_TODAY as TODAY,
+} from '../helpers/model-names.ts';
+import { useRunwaySimulator } from '../helpers/runway.ts';
 import { type SnsTestServer, startSnsTestServer } from '../helpers/sns.ts';
-
-const NOW = new Date('2026-11-20T10:00:00Z');
-const TODAY = utcDate(NOW);
 
 /** Every kind of name that broke a plain object, a ledger key or a scope. */
 const HOSTILE = [
@@ -39,14 +39,6 @@ afterAll(async () => {
   await Promise.all([dynamo?.close(), sns?.stop()]);
 });
 
-class RecordingNotifier implements NotifierPort {
-  readonly messages: Message[] = [];
-  async publish(message: Message): Promise<string> {
-    this.messages.push(message);
-    return `msg-${this.messages.length}`;
-  }
-}
-
 function config(hourUtc = 23) {
   return parseConfig(
     {
@@ -64,62 +56,23 @@ function config(hourUtc = 23) {
   );
 }
 
-/** `names` in the tier at `generations` of 100 generations today, each spending 10 credits a day for 40 days. */
-function addOrganization(names: readonly string[], generations: number): string {
-  const apiKey = uniqueApiKey('names');
-  const usage: Record<string, Record<string, number>> = Object.create(null);
-  for (let back = 39; back >= 0; back--) {
-    usage[addDays(TODAY, -back)] = Object.fromEntries(names.map((n) => [n, 10]));
-  }
-  simulator().addOrganization(
-    createSimulatedOrganization({
-      apiKey,
-      creditBalance: 10_000_000,
-      maxMonthlyCreditSpend: 100_000_000,
-      tierModels: Object.fromEntries(
-        names.map((n) => [n, { maxConcurrentGenerations: 2, maxDailyGenerations: 100 }]),
-      ),
-      dailyGenerations: Object.fromEntries(names.map((n) => [n, generations])),
-      usage,
-    }),
-  );
-  return apiKey;
-}
-
-async function setUp(names: readonly string[], hourUtc = 23, generations = 95) {
-  const apiKey = addOrganization(names, generations);
-  const { tableName, store } = await dynamo.newStore();
-  const cfg = config(hourUtc);
-  const org = cfg.organizations[0];
-  if (!org) throw new Error('no organization');
-  const target = simulatorTarget(org, apiKey, simulator().url);
-  const run = (notifier: NotifierPort, now = NOW): Promise<OrgCycleResult> =>
-    runOrgCycle(target, { config: cfg, store, notifier, now: () => now });
-  const items = () => dynamo.orgItems(tableName, 'acme');
-  return { apiKey, store, run, items };
+/** `names` in use (see `setUpModelNames`) with `generations` of 100 used today, checked with the budget config. */
+function setUp(names: readonly string[], hourUtc = 23, generations = 95) {
+  return setUpModelNames({
+    simulator: simulator(),
+    dynamo,
+    names,
+    config: config(hourUtc),
+    generations,
+    keyLabel: 'names',
+  });
 }
 
 describe('any string Runway sends as a model name works end to end', () => {
   it('each hostile name gets its own alert, stored usage and snapshot entry; a re-run sends nothing', async () => {
     const h = await setUp(HOSTILE);
-    const notifier = new RecordingNotifier();
-    const first = await h.run(notifier);
-    expect(first.error).toBeUndefined();
-    expect(first.ok).toBe(true);
-
-    const quota = first.notifications.filter((n) => n.kind === 'daily-quota' && n.outcome === 'sent');
-    expect(quota.map((n) => n.message.json.model).sort()).toEqual([...HOSTILE].sort());
-    expect(new Set(quota.map((n) => n.key)).size).toBe(HOSTILE.length);
-
-    const snapshot = await h.store.getLatestSnapshot('acme', TODAY);
-    const [usage] = await h.store.getUsage('acme', TODAY, TODAY);
-    for (const name of HOSTILE) {
-      expect(Object.hasOwn(snapshot?.models ?? {}, name), name).toBe(true);
-      expect(snapshot?.models[name]?.dailyGenerations, name).toBe(95);
-      expect(Object.hasOwn(usage?.credits ?? {}, name), name).toBe(true);
-      expect(usage?.credits[name], name).toBe(10);
-    }
-    expect(usage?.totalCredits).toBe(10 * HOSTILE.length);
+    const notifier = new MemoryNotifier();
+    await expectEveryNameKept(h, await h.run(notifier), HOSTILE);
 
     const again = await h.run(notifier);
     expect(again.ok).toBe(true);

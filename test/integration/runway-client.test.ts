@@ -11,6 +11,7 @@ import {
   RunwayRateLimitError,
   RunwayUnavailableError,
 } from '../../functions/domain/errors.ts';
+import type { RunwayPort } from '../../functions/domain/types.ts';
 import {
   createDemoConfig,
   createDemoOrganization,
@@ -24,7 +25,11 @@ import {
   createSimulatedOrganization,
   type SimulatedOrganization,
 } from '../../functions/simulator/organization.ts';
-import { type RunwaySimulator, startRunwaySimulator } from '../../functions/simulator/server.ts';
+import {
+  type RunwaySimulator,
+  type SimulatorFault,
+  startRunwaySimulator,
+} from '../../functions/simulator/server.ts';
 
 const NOW = new Date('2026-09-15T10:30:00Z');
 const TODAY = utcDate(NOW);
@@ -62,6 +67,32 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
     throw new Error(`threw a non-Error: ${String(error)}`);
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Adds an organization whose requests the simulator answers with `fault` (on its key only), and a client for it. */
+function clientUnder(
+  fault: SimulatorFault,
+  options: Partial<RunwayClientOptions> = {},
+): { apiKey: string; client: RunwayPort } {
+  const apiKey = addOrganization();
+  simulator.setFault({ ...fault, apiKey });
+  return { apiKey, client: clientFor(apiKey, options) };
+}
+
+/** The error `call` fails with through `clientUnder(fault, options)`, and the organization's key. */
+async function failureUnder(
+  fault: SimulatorFault,
+  call: (client: RunwayPort) => Promise<unknown>,
+  options: Partial<RunwayClientOptions> = {},
+): Promise<{ apiKey: string; error: Error }> {
+  const { apiKey, client } = clientUnder(fault, options);
+  return { apiKey, error: await failureOf(call(client)) };
+}
+
+/** The problems of `error`, which must be a RunwayInvalidResponseError. */
+function problemsOf(error: unknown): readonly string[] {
+  expect(error).toBeInstanceOf(RunwayInvalidResponseError);
+  return (error as RunwayInvalidResponseError).problems;
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -113,23 +144,19 @@ describe('fetchOrganization', () => {
   });
 
   it('accepts unknown fields and a negative balance', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({
-      kind: 'body',
-      apiKey,
-      body: {
-        creditBalance: -120,
-        tier: {
-          maxMonthlyCreditSpend: 10_000,
-          models: { eleven_v4: { maxConcurrentGenerations: 1, maxDailyGenerations: 50, burst: 2 } },
-          name: 'Tier 1',
-        },
-        usage: { models: { eleven_v4: { dailyGenerations: 3, note: 'x' } } },
-        organizationId: 'org_1',
+    const body = {
+      creditBalance: -120,
+      tier: {
+        maxMonthlyCreditSpend: 10_000,
+        models: { eleven_v4: { maxConcurrentGenerations: 1, maxDailyGenerations: 50, burst: 2 } },
+        name: 'Tier 1',
       },
-    });
+      usage: { models: { eleven_v4: { dailyGenerations: 3, note: 'x' } } },
+      organizationId: 'org_1',
+    };
+    const { client } = clientUnder({ kind: 'body', body });
 
-    const organization = await clientFor(apiKey).fetchOrganization();
+    const organization = await client.fetchOrganization();
 
     expect(organization).toEqual({
       creditBalance: -120,
@@ -139,24 +166,18 @@ describe('fetchOrganization', () => {
   });
 
   it('rejects strings for numbers, listing each JSON path', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({
-      kind: 'body',
-      apiKey,
-      body: {
-        creditBalance: '48250',
-        tier: {
-          maxMonthlyCreditSpend: 200_000,
-          models: { 'gen4.5': { maxConcurrentGenerations: '5', maxDailyGenerations: -1 } },
-        },
-        usage: { models: { 'gen4.5': { dailyGenerations: null } } },
+    const body = {
+      creditBalance: '48250',
+      tier: {
+        maxMonthlyCreditSpend: 200_000,
+        models: { 'gen4.5': { maxConcurrentGenerations: '5', maxDailyGenerations: -1 } },
       },
-    });
+      usage: { models: { 'gen4.5': { dailyGenerations: null } } },
+    };
 
-    const error = await failureOf(clientFor(apiKey).fetchOrganization());
+    const { error } = await failureUnder({ kind: 'body', body }, (client) => client.fetchOrganization());
 
-    expect(error).toBeInstanceOf(RunwayInvalidResponseError);
-    const problems = (error as RunwayInvalidResponseError).problems;
+    const problems = problemsOf(error);
     expect(problems).toContain('$.creditBalance: expected number, got the string "48250"');
     expect(problems).toContain(
       '$.tier.models["gen4.5"].maxConcurrentGenerations: expected number, got the string "5"',
@@ -168,20 +189,15 @@ describe('fetchOrganization', () => {
   });
 
   it('rejects an answer without a tier', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'body', apiKey, body: { creditBalance: 10, usage: { models: {} } } });
+    const body = { creditBalance: 10, usage: { models: {} } };
 
-    const error = await failureOf(clientFor(apiKey).fetchOrganization());
+    const { error } = await failureUnder({ kind: 'body', body }, (client) => client.fetchOrganization());
 
-    expect(error).toBeInstanceOf(RunwayInvalidResponseError);
-    expect((error as RunwayInvalidResponseError).problems).toEqual(['$.tier: is required (expected object)']);
+    expect(problemsOf(error)).toEqual(['$.tier: is required (expected object)']);
   });
 
   it('turns malformed JSON into an invalid-response error', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'malformedJson', apiKey });
-
-    const error = await failureOf(clientFor(apiKey).fetchOrganization());
+    const { error } = await failureUnder({ kind: 'malformedJson' }, (client) => client.fetchOrganization());
 
     expect(error).toBeInstanceOf(RunwayInvalidResponseError);
     expect(error.message).toContain('not valid JSON');
@@ -219,31 +235,26 @@ describe('fetchUsage', () => {
   });
 
   it('adds up a model listed twice in a day; ignores unknown fields', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({
-      kind: 'body',
-      apiKey,
-      endpoint: 'usage',
-      body: {
-        models: ['gen4.5', 'veo3.1'],
-        apiKeys: ['k1'],
-        resultsByApiKey: [{ date: '2026-09-02', usedCredits: [{ amount: 5, apiKeyId: 'k1' }] }],
-        results: [
-          {
-            date: '2026-09-02',
-            usedCredits: [
-              { model: 'gen4.5', amount: 100, unit: 'credits' },
-              { model: 'gen4.5', amount: 50 },
-              { model: 'veo3.1', amount: 7 },
-              { model: 'gen4.5', amount: -20 },
-            ],
-          },
-          { date: '2026-09-01', usedCredits: [{ model: 'veo3.1', amount: 10 }] },
-        ],
-      },
-    });
+    const body = {
+      models: ['gen4.5', 'veo3.1'],
+      apiKeys: ['k1'],
+      resultsByApiKey: [{ date: '2026-09-02', usedCredits: [{ amount: 5, apiKeyId: 'k1' }] }],
+      results: [
+        {
+          date: '2026-09-02',
+          usedCredits: [
+            { model: 'gen4.5', amount: 100, unit: 'credits' },
+            { model: 'gen4.5', amount: 50 },
+            { model: 'veo3.1', amount: 7 },
+            { model: 'gen4.5', amount: -20 },
+          ],
+        },
+        { date: '2026-09-01', usedCredits: [{ model: 'veo3.1', amount: 10 }] },
+      ],
+    };
+    const { client } = clientUnder({ kind: 'body', endpoint: 'usage', body });
 
-    const report = await clientFor(apiKey).fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' });
+    const report = await client.fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' });
 
     expect(report.days).toEqual([
       { date: '2026-09-01', credits: { 'veo3.1': 10 }, totalCredits: 10 },
@@ -252,29 +263,24 @@ describe('fetchUsage', () => {
   });
 
   it('rejects a date listed twice instead of adding it up (it would double the day)', async () => {
-    const apiKey = addOrganization();
     const entry = { date: '2026-09-02', usedCredits: [{ model: 'gen4.5', amount: 100 }] };
-    simulator.setFault({ kind: 'body', apiKey, endpoint: 'usage', body: { results: [entry, entry] } });
 
-    const error = await clientFor(apiKey)
-      .fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' })
-      .catch((e: unknown) => e);
+    const { error } = await failureUnder(
+      { kind: 'body', endpoint: 'usage', body: { results: [entry, entry] } },
+      (client) => client.fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' }),
+    );
 
-    expect(error).toBeInstanceOf(RunwayInvalidResponseError);
-    expect((error as RunwayInvalidResponseError).problems).toEqual([
+    expect(problemsOf(error)).toEqual([
       '$.results[1].date: 2026-09-02 is listed more than once (first at results[0]); each day must be listed once',
     ]);
   });
 
   it('rejects numbers beyond Number.MAX_SAFE_INTEGER, naming each', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({
+    const { apiKey, client } = clientUnder({
       kind: 'body',
-      apiKey,
       endpoint: 'usage',
       body: { results: [{ date: '2026-09-02', usedCredits: [{ model: 'gen4.5', amount: 2 ** 53 + 2 }] }] },
     });
-    const client = clientFor(apiKey);
 
     const usage = await client
       .fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' })
@@ -336,31 +342,25 @@ describe('fetchUsage', () => {
   });
 
   it('rejects impossible dates, empty model names and string amounts, by JSON path', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({
-      kind: 'body',
-      apiKey,
-      body: {
-        models: [],
-        results: [
-          { date: '2026-02-30', usedCredits: [] },
-          {
-            date: '2026-09-01',
-            usedCredits: [
-              { model: '', amount: 1 },
-              { model: 'gen4.5', amount: '12' },
-            ],
-          },
-        ],
-      },
-    });
+    const body = {
+      models: [],
+      results: [
+        { date: '2026-02-30', usedCredits: [] },
+        {
+          date: '2026-09-01',
+          usedCredits: [
+            { model: '', amount: 1 },
+            { model: 'gen4.5', amount: '12' },
+          ],
+        },
+      ],
+    };
 
-    const error = await failureOf(
-      clientFor(apiKey).fetchUsage({ startDate: '2026-02-01', beforeDate: '2026-04-01' }),
+    const { error } = await failureUnder({ kind: 'body', body }, (client) =>
+      client.fetchUsage({ startDate: '2026-02-01', beforeDate: '2026-04-01' }),
     );
 
-    expect(error).toBeInstanceOf(RunwayInvalidResponseError);
-    expect((error as RunwayInvalidResponseError).problems).toEqual([
+    expect(problemsOf(error)).toEqual([
       '$.results[0].date: expected a real date written YYYY-MM-DD',
       '$.results[1].usedCredits[0].model: must not be empty (at least 1 characters)',
       '$.results[1].usedCredits[1].amount: expected number, got the string "12"',
@@ -368,28 +368,26 @@ describe('fetchUsage', () => {
   });
 
   it('rejects days outside the requested window', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({
-      kind: 'body',
-      apiKey,
-      body: {
-        models: ['gen4.5'],
-        results: [{ date: '2026-09-03', usedCredits: [{ model: 'gen4.5', amount: 1 }] }],
-      },
-    });
+    const body = {
+      models: ['gen4.5'],
+      results: [{ date: '2026-09-03', usedCredits: [{ model: 'gen4.5', amount: 1 }] }],
+    };
 
-    const error = await failureOf(
-      clientFor(apiKey).fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' }),
+    const { error } = await failureUnder({ kind: 'body', body }, (client) =>
+      client.fetchUsage({ startDate: '2026-09-01', beforeDate: '2026-09-03' }),
     );
 
-    expect(error).toBeInstanceOf(RunwayInvalidResponseError);
-    expect((error as RunwayInvalidResponseError).problems[0]).toMatch(
-      /^\$\.results\[0\]\.date: 2026-09-03 is outside/,
-    );
+    expect(problemsOf(error)[0]).toMatch(/^\$\.results\[0\]\.date: 2026-09-03 is outside/);
   });
 });
 
 describe('failures', () => {
+  /** The error fetchOrganization fails with, one retry allowed, while Runway answers a new key with `status`. */
+  const organizationFailureOn = (status: number, headers?: Record<string, string>) =>
+    failureUnder({ kind: 'status', status, headers }, (client) => client.fetchOrganization(), {
+      maxRetries: 1,
+    });
+
   it('maps 401 to RunwayAuthError after one request, with Runway’s text and what to do', async () => {
     const apiKey = 'key_unknown0000000000000000000000000000000000000000000000000000';
 
@@ -405,11 +403,10 @@ describe('failures', () => {
   });
 
   it('maps 403 to RunwayAuthError after one request', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'status', status: 403, apiKey });
-
-    const error = await failureOf(
-      clientFor(apiKey, { maxRetries: 1 }).fetchUsage({ startDate: TODAY, beforeDate: addDays(TODAY, 1) }),
+    const { apiKey, error } = await failureUnder(
+      { kind: 'status', status: 403 },
+      (client) => client.fetchUsage({ startDate: TODAY, beforeDate: addDays(TODAY, 1) }),
+      { maxRetries: 1 },
     );
 
     expect(error).toBeInstanceOf(RunwayAuthError);
@@ -418,12 +415,10 @@ describe('failures', () => {
   });
 
   it('fails fast on 429 with Retry-After: 3600 instead of sleeping an hour', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'status', status: 429, headers: { 'retry-after': '3600' }, apiKey });
-
-    const { result: error, ms } = await timed(() =>
-      failureOf(clientFor(apiKey, { maxRetries: 1 }).fetchOrganization()),
-    );
+    const {
+      result: { apiKey, error },
+      ms,
+    } = await timed(() => organizationFailureOn(429, { 'retry-after': '3600' }));
 
     expect(error).toBeInstanceOf(RunwayRateLimitError);
     expect((error as RunwayRateLimitError).retryAfterSeconds).toBe(3600);
@@ -453,10 +448,7 @@ describe('failures', () => {
   });
 
   it('gives up on a lasting 503 after one retry', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'status', status: 503, apiKey });
-
-    const error = await failureOf(clientFor(apiKey, { maxRetries: 1 }).fetchOrganization());
+    const { apiKey, error } = await organizationFailureOn(503);
 
     expect(error).toBeInstanceOf(RunwayUnavailableError);
     expect((error as RunwayUnavailableError).status).toBe(503);
@@ -465,11 +457,14 @@ describe('failures', () => {
   });
 
   it('times out a request that never gets an answer', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'hang', apiKey });
-
-    const { result: error, ms } = await timed(() =>
-      failureOf(clientFor(apiKey, { timeoutMs: 300, maxRetries: 1 }).fetchOrganization()),
+    const {
+      result: { apiKey, error },
+      ms,
+    } = await timed(() =>
+      failureUnder({ kind: 'hang' }, (client) => client.fetchOrganization(), {
+        timeoutMs: 300,
+        maxRetries: 1,
+      }),
     );
 
     expect(error).toBeInstanceOf(RunwayUnavailableError);
@@ -479,11 +474,8 @@ describe('failures', () => {
   });
 
   it('maps a dropped connection to RunwayUnavailableError', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'drop', apiKey });
-
-    const error = await failureOf(
-      clientFor(apiKey).fetchUsage({ startDate: TODAY, beforeDate: addDays(TODAY, 1) }),
+    const { error } = await failureUnder({ kind: 'drop' }, (client) =>
+      client.fetchUsage({ startDate: TODAY, beforeDate: addDays(TODAY, 1) }),
     );
 
     expect(error).toBeInstanceOf(RunwayUnavailableError);
@@ -491,22 +483,16 @@ describe('failures', () => {
   });
 
   it('stops at the cycle deadline', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'hang', apiKey });
-
-    const error = await failureOf(
-      clientFor(apiKey, { signal: AbortSignal.timeout(200) }).fetchOrganization(),
-    );
+    const { error } = await failureUnder({ kind: 'hang' }, (client) => client.fetchOrganization(), {
+      signal: AbortSignal.timeout(200),
+    });
 
     expect(error).toBeInstanceOf(RunwayUnavailableError);
     expect(error.message).toContain('deadline');
   });
 
   it('maps another 4xx to RunwayUnavailableError with its status', async () => {
-    const apiKey = addOrganization();
-    simulator.setFault({ kind: 'status', status: 404, apiKey });
-
-    const error = await failureOf(clientFor(apiKey, { maxRetries: 1 }).fetchOrganization());
+    const { apiKey, error } = await organizationFailureOn(404);
 
     expect(error).toBeInstanceOf(RunwayUnavailableError);
     expect((error as RunwayUnavailableError).status).toBe(404);

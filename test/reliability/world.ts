@@ -9,40 +9,34 @@ import { createDocumentClient, DynamoStore } from '../../functions/adapters/dyna
 import { createRunwayClient } from '../../functions/adapters/runway-client.ts';
 import { type Config, type ConfigInput, parseConfig } from '../../functions/config.ts';
 import type { OrgTarget } from '../../functions/guard/cycle.ts';
+import { createDemoConfig, DEMO_ORG_ID } from '../../functions/simulator/demo.ts';
 import { localClientConfig } from '../helpers/dynamo.ts';
 
-export const ORG_ID = 'studio';
+export const ORG_ID = DEMO_ORG_ID;
+
+type OrganizationInput = ConfigInput['organizations'][number];
+type BudgetInput = NonNullable<OrganizationInput['budgets']>[number];
+
+/** The limits of the demo's budgets here, by budget id: sized for the simulated usage (a few thousand credits a day). */
+const BUDGET_LIMITS: Readonly<Record<string, BudgetInput['limit']>> = {
+  'monthly-total': { usd: 900 },
+  'veo-daily': { credits: 2500 },
+};
 
 /**
- * Budgets sized for the simulated usage (a few thousand credits a day): a monthly total with forecast, a daily
- * budget on one model, a low-balance floor; the default tier-cap, quota, anomaly and digest rules.
+ * The demo's organization and budgets (a monthly total with forecast, a daily budget on one model) with limits sized
+ * for the simulated usage, a low-balance floor to match; the default tier-cap, quota, anomaly and digest rules.
  */
 export function reliabilityConfigInput(overrides: Partial<ConfigInput> = {}): ConfigInput {
+  const [demo] = createDemoConfig().organizations;
+  if (!demo) throw new Error('the demo config has no organization');
+  const budgets = (demo.budgets ?? []).map((budget) => {
+    const limit = BUDGET_LIMITS[budget.id];
+    if (!limit) throw new Error(`no reliability limit for the demo's budget ${budget.id}`);
+    return { ...budget, limit };
+  });
   return {
-    organizations: [
-      {
-        id: ORG_ID,
-        name: 'Studio production',
-        apiKeySecretName: 'budget-guard/runway/studio',
-        budgets: [
-          {
-            id: 'monthly-total',
-            period: 'month',
-            limit: { usd: 900 },
-            thresholds: [50, 80, 100],
-            forecast: true,
-          },
-          {
-            id: 'veo-daily',
-            period: 'day',
-            model: 'veo3.1',
-            limit: { credits: 2500 },
-            thresholds: [80, 100],
-          },
-        ],
-        lowBalance: { credits: 15_000, days: 5 },
-      },
-    ],
+    organizations: [{ ...demo, budgets, lowBalance: { credits: 15_000, days: 5 } }],
     tierCapThresholds: [80, 95, 100],
     dailyQuotaThresholds: [80, 100],
     digest: { hourUtc: 8 },

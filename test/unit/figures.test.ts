@@ -40,6 +40,11 @@ function usage(days: Readonly<Record<string, Readonly<Record<string, number>>>>)
   );
 }
 
+/** The same credits on every day of `[from, to]`. */
+function steady(from: string, to: string, credits: Readonly<Record<string, number>>) {
+  return Object.fromEntries(dateRange(from, to).map((date) => [date, credits]));
+}
+
 describe('UTC dates', () => {
   it.each([
     { instant: '2026-11-30T23:59:59.999Z', date: '2026-11-30', month: '2026-11' },
@@ -142,13 +147,7 @@ describe('spend', () => {
 
 describe('burn rate', () => {
   const week = usage({
-    '2026-11-13': { a: 700 },
-    '2026-11-14': { a: 700 },
-    '2026-11-15': { a: 700 },
-    '2026-11-16': { a: 700 },
-    '2026-11-17': { a: 700 },
-    '2026-11-18': { a: 700 },
-    '2026-11-19': { a: 700 },
+    ...steady('2026-11-13', '2026-11-19', { a: 700 }),
     // Today's partial spend is never part of the basis.
     '2026-11-20': { a: 99_999 },
   });
@@ -176,12 +175,7 @@ describe('burn rate', () => {
 describe('month forecast', () => {
   it('month to date (today included) + the mean of 7 complete days × days left', () => {
     const data = usage({
-      '2026-10-31': { a: 1000 },
-      '2026-11-01': { a: 1000 },
-      '2026-11-02': { a: 1000 },
-      '2026-11-03': { a: 1000 },
-      '2026-11-04': { a: 1000 },
-      '2026-11-05': { a: 1000 },
+      ...steady('2026-10-31', '2026-11-05', { a: 1000 }),
       '2026-11-06': { a: 1000, b: 400 },
       '2026-11-07': { a: 300 },
     });

@@ -128,6 +128,25 @@ function studioHistory(input: Partial<Parameters<typeof buildHistory>[0]> & { fr
   });
 }
 
+/** The studio's history from 1 to 4 March of USAGE and SNAPSHOTS, fully covered, with `extra` over it. */
+function marchHistory(extra: Partial<Parameters<typeof buildHistory>[0]> = {}) {
+  return studioHistory({
+    from: '2026-03-01',
+    to: '2026-03-04',
+    usage: USAGE,
+    snapshots: SNAPSHOTS,
+    ...extra,
+  });
+}
+
+/** A rendered history table: its title line, its summary line, and, after the note and a blank line, the table. */
+function expectTable(table: string, title: string, summary: string, body: readonly string[]): void {
+  const lines = table.split('\n');
+  expect(lines[0]).toBe(title);
+  expect(lines[1]).toBe(summary);
+  expect(lines.slice(4)).toStrictEqual(body);
+}
+
 /** The CSV header's fixed columns around the model columns. */
 const CSV_HEAD = ['period', 'start', 'end', 'days', 'covered_days', 'credits', 'usd'];
 const CSV_TAIL = ['purchased', 'credit_balance', 'max_monthly_credit_spend', 'snapshot_date'];
@@ -260,12 +279,7 @@ describe('firstCoveredDay', () => {
 describe('buildHistory by day', () => {
   it('makes one row per day, inclusive, with zero for covered days without usage and null without a snapshot', () => {
     // Act
-    const history = studioHistory({
-      from: '2026-03-01',
-      to: '2026-03-04',
-      usage: USAGE,
-      snapshots: SNAPSHOTS,
-    });
+    const history = marchHistory();
 
     // Assess
     expect(history.columns).toStrictEqual(['gen4.5', 'gen4_image', 'veo3.1']);
@@ -348,13 +362,7 @@ describe('buildHistory by day', () => {
   });
 
   it('narrows credits, dollars and columns to one model, refunds included', () => {
-    const history = studioHistory({
-      from: '2026-03-01',
-      to: '2026-03-04',
-      usage: USAGE,
-      snapshots: SNAPSHOTS,
-      model: 'gen4.5',
-    });
+    const history = marchHistory({ model: 'gen4.5' });
     expect(history.columns).toStrictEqual(['gen4.5']);
     expect(history.rows.map((r) => r.credits)).toStrictEqual([300, -450, 0, 0]);
     expect(history.totals.credits).toBe(-150);
@@ -783,30 +791,25 @@ describe('renderHistoryCsv', () => {
 });
 
 describe('renderHistoryTable, renderHistoryJson and renderHistoryJsonl', () => {
-  const history = studioHistory({
-    from: '2026-03-01',
-    to: '2026-03-04',
-    usage: USAGE,
-    snapshots: SNAPSHOTS,
-  });
+  const history = marchHistory();
 
   it('prints a titled table with separators, blanks without a snapshot and a TOTAL line', () => {
-    const lines = renderHistoryTable(history, 'Studio production').split('\n');
-    expect(lines[0]).toBe('Studio production (studio): 2026-03-01 to 2026-03-04, all models, by day');
-    expect(lines[1]).toBe(
+    expectTable(
+      renderHistoryTable(history, 'Studio production'),
+      'Studio production (studio): 2026-03-01 to 2026-03-04, all models, by day',
       '4 days, 4 covered (history starts 2026-01-01; today is 2026-12-31), 3 with stored usage, 1 with a snapshot.',
+      [
+        '  Date        Credits     USD  gen4.5  gen4_image  veo3.1  Balance  Tier cap',
+        '  ----------  -------  ------  ------  ----------  ------  -------  --------',
+        '  2026-03-01    1,500  $15.00     300           0   1,200',
+        '  2026-03-02      350   $3.50    -450           0     800   41,000   200,000',
+        '  2026-03-03        0   $0.00       0           0       0',
+        '  2026-03-04       77   $0.77       0          77       0',
+        '  ----------  -------  ------  ------  ----------  ------  -------  --------',
+        '  TOTAL         1,927  $19.27    -150          77   2,000',
+        '',
+      ],
     );
-    expect(lines.slice(4)).toStrictEqual([
-      '  Date        Credits     USD  gen4.5  gen4_image  veo3.1  Balance  Tier cap',
-      '  ----------  -------  ------  ------  ----------  ------  -------  --------',
-      '  2026-03-01    1,500  $15.00     300           0   1,200',
-      '  2026-03-02      350   $3.50    -450           0     800   41,000   200,000',
-      '  2026-03-03        0   $0.00       0           0       0',
-      '  2026-03-04       77   $0.77       0          77       0',
-      '  ----------  -------  ------  ------  ----------  ------  -------  --------',
-      '  TOTAL         1,927  $19.27    -150          77   2,000',
-      '',
-    ]);
   });
 
   it('prints grouped rows with their days, "covered/days" where partly covered, and blanks where none', () => {
@@ -820,21 +823,21 @@ describe('renderHistoryTable, renderHistoryJson and renderHistoryJsonl', () => {
       historyStart: '2026-08-29',
       today: '2026-09-06',
     });
-    const lines = renderHistoryTable(weekly, 'Studio production').split('\n');
-    expect(lines[0]).toBe('Studio production (studio): 2026-08-24 to 2026-09-08, model veo3.1, by week');
-    expect(lines[1]).toBe(
+    expectTable(
+      renderHistoryTable(weekly, 'Studio production'),
+      'Studio production (studio): 2026-08-24 to 2026-09-08, model veo3.1, by week',
       '16 days, 9 covered (history starts 2026-08-29; today is 2026-09-06), 2 with stored usage, 1 with a snapshot.',
+      [
+        '  Week            From          To       Days  Credits     USD  veo3.1  Purchased  Balance  Tier cap',
+        '  --------  ----------  ----------  ---------  -------  ------  ------  ---------  -------  --------',
+        '  2026-W35  2026-08-24  2026-08-30   2/7 days    1,200  $12.00   1,200',
+        '  2026-W36  2026-08-31  2026-09-06     7 days      800   $8.00     800     10,000   40,000   200,000',
+        '  2026-W37  2026-09-07  2026-09-08   0/2 days',
+        '  --------  ----------  ----------  ---------  -------  ------  ------  ---------  -------  --------',
+        '  TOTAL     2026-08-24  2026-09-08  9/16 days    2,000  $20.00   2,000     10,000',
+        '',
+      ],
     );
-    expect(lines.slice(4)).toStrictEqual([
-      '  Week            From          To       Days  Credits     USD  veo3.1  Purchased  Balance  Tier cap',
-      '  --------  ----------  ----------  ---------  -------  ------  ------  ---------  -------  --------',
-      '  2026-W35  2026-08-24  2026-08-30   2/7 days    1,200  $12.00   1,200',
-      '  2026-W36  2026-08-31  2026-09-06     7 days      800   $8.00     800     10,000   40,000   200,000',
-      '  2026-W37  2026-09-07  2026-09-08   0/2 days',
-      '  --------  ----------  ----------  ---------  -------  ------  ------  ---------  -------  --------',
-      '  TOTAL     2026-08-24  2026-09-08  9/16 days    2,000  $20.00   2,000     10,000',
-      '',
-    ]);
   });
 
   it('prints rows and totals as one JSON document, null where not covered', () => {

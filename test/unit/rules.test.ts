@@ -103,13 +103,9 @@ const monthBudget = (over: Partial<BudgetInput> = {}): BudgetInput => ({
   thresholds: [80, 100],
   ...over,
 });
-const dayBudget = (over: Partial<BudgetInput> = {}): BudgetInput => ({
-  id: 'daily',
-  period: 'day',
-  limit: { credits: 100 },
-  thresholds: [80, 100],
-  ...over,
-});
+/** The month budget's thresholds on a 100-credit day. */
+const dayBudget = (over: Partial<BudgetInput> = {}): BudgetInput =>
+  monthBudget({ id: 'daily', period: 'day', limit: { credits: 100 }, ...over });
 
 function budgetsOf(s: Scenario): BudgetFinding[] {
   return ofKind(findings(s), 'budget');
@@ -117,6 +113,15 @@ function budgetsOf(s: Scenario): BudgetFinding[] {
 
 describe('budget: UTC period edges', () => {
   const lateNovember = { '2026-11-29': { gen: 400 }, '2026-11-30': { gen: 450 }, '2026-12-01': { gen: 90 } };
+  /** A case's check: at `now`, `budget` over late November has one finding at `level` for `period`, or none. */
+  const atEdge =
+    (budget: BudgetInput) =>
+    ({ now, level, period, spent }: { now: string; level?: string; period?: string; spent?: number }) => {
+      const [finding] = budgetsOf({ now, org: { budgets: [budget] }, usage: lateNovember });
+      expect(finding?.level).toBe(level);
+      expect(finding?.period).toBe(period);
+      expect(finding?.spent).toBe(spent);
+    };
 
   it.each([
     // The last minute of November counts all of November: 850 of 1000.
@@ -124,12 +129,7 @@ describe('budget: UTC period edges', () => {
     { now: '2026-11-30T23:59:59.999Z', level: '80', period: '2026-11', spent: 850 },
     // One minute later the month budget starts again from December's spend (90 of 1000).
     { now: '2026-12-01T00:00:00Z', level: undefined, period: undefined, spent: undefined },
-  ])('month budget at $now → level $level', ({ now, level, period, spent }) => {
-    const [finding] = budgetsOf({ now, org: { budgets: [monthBudget()] }, usage: lateNovember });
-    expect(finding?.level).toBe(level);
-    expect(finding?.period).toBe(period);
-    expect(finding?.spent).toBe(spent);
-  });
+  ])('month budget at $now → level $level', atEdge(monthBudget()));
 
   it.each([
     // Only the UTC day of `now` counts: 450 on the 30th, 90 on the 1st, against a 100-credit day.
@@ -138,12 +138,7 @@ describe('budget: UTC period edges', () => {
     { now: '2026-12-01T12:00:00+05:00', level: '80', period: '2026-12-01', spent: 90 },
     // 2026-12-02 has no usage yet: nothing, however high the day before was.
     { now: '2026-12-02T00:00:00Z', level: undefined, period: undefined, spent: undefined },
-  ])('day budget at $now → level $level on $period', ({ now, level, period, spent }) => {
-    const [finding] = budgetsOf({ now, org: { budgets: [dayBudget()] }, usage: lateNovember });
-    expect(finding?.level).toBe(level);
-    expect(finding?.period).toBe(period);
-    expect(finding?.spent).toBe(spent);
-  });
+  ])('day budget at $now → level $level on $period', atEdge(dayBudget()));
 
   it('a year boundary starts the month budget again (Dec 31 vs Jan 1)', () => {
     const data = { '2026-12-31': { gen: 2000 }, '2027-01-01': { gen: 10 } };
@@ -438,6 +433,10 @@ describe('balance: floors and episodes', () => {
     };
   }
 
+  /** A run at `now` with `creditBalance` against a 5000-credit floor, after a run that left `balanceEpisode`. */
+  const runAt = (now: string, creditBalance: number, balanceEpisode?: BalanceEpisode) =>
+    balance({ now, org: { lowBalance: { credits: 5000 } }, details: { creditBalance }, balanceEpisode });
+
   it.each([
     { name: 'above both floors', balance: 9000, floor: { credits: 5000, days: 7 }, breached: undefined },
     { name: 'below the credits floor', balance: 4999, floor: { credits: 5000 }, breached: ['credits'] },
@@ -498,45 +497,28 @@ describe('balance: floors and episodes', () => {
   });
 
   it('an episode fires once, stays quiet while low, re-arms after the balance recovers', () => {
-    const org = { lowBalance: { credits: 5000 } };
     // 1. Drops below: a new episode keyed by the instant of the run that opened it.
-    const first = balance({ org, details: { creditBalance: 4000 } });
+    const first = runAt(NOW, 4000);
     expect(first.episode).toEqual({ since: '2026-11-20T09:15:00.000Z' });
     // 2. Hours later, still low: same ledger period (the ledger dedupes it), episode kept.
-    const later = balance({
-      now: '2026-11-21T15:00:00Z',
-      org,
-      details: { creditBalance: 3000 },
-      balanceEpisode: first.episode,
-    });
+    const later = runAt('2026-11-21T15:00:00Z', 3000, first.episode);
     expect(later.finding?.period).toBe(first.finding?.period);
     expect(later.episode).toEqual(first.episode);
     // 3. Recovered: no finding, the episode closes.
-    const recovered = balance({
-      now: '2026-11-22T08:00:00Z',
-      org,
-      details: { creditBalance: 9000 },
-      balanceEpisode: first.episode,
-    });
+    const recovered = runAt('2026-11-22T08:00:00Z', 9000, first.episode);
     expect(recovered.finding).toBeUndefined();
     expect(recovered.episode).toBeUndefined();
     // 4. Low again: a new episode, so a new ledger key and a new alert.
-    const again = balance({ now: '2026-11-23T10:30:00Z', org, details: { creditBalance: 100 } });
+    const again = runAt('2026-11-23T10:30:00Z', 100);
     expect(again.finding?.period).toBe('2026-11-23T10:30:00.000Z');
     expect(again.finding?.period).not.toBe(first.finding?.period);
   });
 
   it('low, topped up and low again within the same hour is a second episode with its own ledger key', () => {
-    const org = { lowBalance: { credits: 5000 } };
-    const first = balance({ now: '2026-11-20T09:00:00Z', org, details: { creditBalance: 4000 } });
-    const topped = balance({
-      now: '2026-11-20T09:20:00Z',
-      org,
-      details: { creditBalance: 9000 },
-      balanceEpisode: first.episode,
-    });
+    const first = runAt('2026-11-20T09:00:00Z', 4000);
+    const topped = runAt('2026-11-20T09:20:00Z', 9000, first.episode);
     expect(topped.episode).toBeUndefined();
-    const again = balance({ now: '2026-11-20T09:40:00Z', org, details: { creditBalance: 4000 } });
+    const again = runAt('2026-11-20T09:40:00Z', 4000);
     expect(again.finding).toBeDefined();
     const key = (f: typeof first.finding) => f && alertKey(f);
     expect(key(again.finding)).not.toBe(key(first.finding));

@@ -48,6 +48,11 @@ function everythingVisibleIn(error: unknown): string {
   ].join(' ');
 }
 
+/** What `reader.getApiKey(SECRET_NAME)` fails with (or the key, should it not fail). */
+function readFailure(reader: SecretKeyReader): Promise<unknown> {
+  return reader.getApiKey(SECRET_NAME).catch((e: unknown) => e);
+}
+
 describe('SecretKeyReader through the SDK client, against a local Secrets Manager', () => {
   let server: SecretsManagerServer;
   const clients: SecretsManagerClient[] = [];
@@ -182,9 +187,7 @@ describe('SecretKeyReader through the SDK client, against a local Secrets Manage
     server.set(SECRET_NAME, secretString);
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeyNotSetError);
@@ -216,9 +219,7 @@ describe('SecretKeyReader through the SDK client, against a local Secrets Manage
     // Prepare: nothing stored under SECRET_NAME.
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretMissingError);
@@ -242,9 +243,7 @@ describe('SecretKeyReader through the SDK client, against a local Secrets Manage
     });
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretReadError);
@@ -276,9 +275,7 @@ describe('SecretKeyReader through the SDK client, against a local Secrets Manage
     server.set(SECRET_NAME, secretString);
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretInvalidError);
@@ -318,7 +315,7 @@ describe('SecretKeyReader through the SDK client, against a local Secrets Manage
     });
 
     // Act
-    const error = await reader.getApiKey(SECRET_NAME).catch((e: unknown) => e);
+    const error = await readFailure(reader);
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretReadError);
@@ -413,7 +410,7 @@ describe('SecretKeyReader through the SDK client, against a local Secrets Manage
     for (const [fault, times, config] of failures) {
       if (fault !== undefined) server.inject(fault, times);
       const reader = new SecretKeyReader({ source: new SdkSecretValueSource({ client: newClient(config) }) });
-      errors.push(await reader.getApiKey(SECRET_NAME).catch((e: unknown) => e));
+      errors.push(await readFailure(reader));
     }
 
     // Assess
@@ -494,9 +491,7 @@ describe('SdkSecretValueSource (aws-sdk-client-mock)', () => {
     );
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretMissingError);
@@ -519,9 +514,7 @@ describe('SdkSecretValueSource (aws-sdk-client-mock)', () => {
     );
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretReadError);
@@ -552,9 +545,7 @@ describe('SdkSecretValueSource (aws-sdk-client-mock)', () => {
     secretsManager.on(GetSecretValueCommand).rejects(parseError);
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect(error).toBeInstanceOf(ApiKeySecretReadError);
@@ -573,9 +564,7 @@ describe('SdkSecretValueSource (aws-sdk-client-mock)', () => {
     );
 
     // Act
-    const error = await newReader()
-      .getApiKey(SECRET_NAME)
-      .catch((e: unknown) => e);
+    const error = await readFailure(newReader());
 
     // Assess
     expect((error as Error).cause).toMatchObject({ name: 'NetworkError', attempts: 3 });

@@ -121,32 +121,25 @@ describe('last success and staleness', () => {
 describe('next run', () => {
   const rate = scheduleFacts('rate(15 minutes)');
 
-  it('is due one period after the last success', () => {
-    expect(nextRun(rate, minutesBefore(5), NOW)).toEqual({
-      kind: 'due',
-      at: '2026-11-25T09:40:00.000Z',
-      inSeconds: 600,
-    });
-  });
-
-  it('is due now at exactly one period', () => {
-    expect(nextRun(rate, minutesBefore(15), NOW)).toEqual({
-      kind: 'due',
-      at: NOW.toISOString(),
-      inSeconds: 0,
-    });
-  });
-
-  it('is overdue once that time has passed', () => {
-    expect(nextRun(rate, minutesBefore(40), NOW)).toEqual({
-      kind: 'overdue',
-      at: '2026-11-25T09:05:00.000Z',
-      overdueSeconds: 1500,
-    });
-  });
-
-  it('is unknown before the first success', () => {
-    expect(nextRun(rate, undefined, NOW)).toEqual({ kind: 'unknown' });
+  it.each([
+    [
+      'is due one period after the last success',
+      minutesBefore(5),
+      { kind: 'due', at: '2026-11-25T09:40:00.000Z', inSeconds: 600 },
+    ],
+    [
+      'is due now at exactly one period',
+      minutesBefore(15),
+      { kind: 'due', at: NOW.toISOString(), inSeconds: 0 },
+    ],
+    [
+      'is overdue once that time has passed',
+      minutesBefore(40),
+      { kind: 'overdue', at: '2026-11-25T09:05:00.000Z', overdueSeconds: 1500 },
+    ],
+    ['is unknown before the first success', undefined, { kind: 'unknown' }],
+  ])('%s', (_name, last, next) => {
+    expect(nextRun(rate, last, NOW)).toEqual(next);
   });
 
   it('is not computed for cron: the expression is given as it is', () => {
