@@ -294,6 +294,24 @@ export interface TierCapState {
   readonly frees?: { readonly date: string; readonly credits: number } | undefined;
 }
 
+/** Credits per model in `[from, to]` (only `model` when given), largest first. */
+export function spendByModel(
+  usage: UsageIndex,
+  model: string | undefined,
+  from: string,
+  to: string,
+): { model: string; credits: number }[] {
+  const byModel = new Map<string, number>();
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    for (const [name, credits] of Object.entries(usage.get(d)?.credits ?? {})) {
+      if (model === undefined || model === name) byModel.set(name, (byModel.get(name) ?? 0) + credits);
+    }
+  }
+  return [...byModel]
+    .map(([name, credits]) => ({ model: name, credits: roundCredits(credits) }))
+    .sort((a, b) => b.credits - a.credits);
+}
+
 /**
  * Measures the tier cap. Runway caps credits BOUGHT in any 30 days (autobilling recharges only up to what
  * remains); the guard infers purchases from balance changes and counts them once it has watched for 30 days,

@@ -3,13 +3,14 @@
  * Once per budget × period × threshold; warning, critical at 100% or more.
  */
 import type { BudgetConfig } from '../../config.ts';
-import { addDays, periodEnd, periodKey, periodStart, utcDate } from '../dates.ts';
+import { periodEnd, periodKey, periodStart, utcDate } from '../dates.ts';
 import {
   budgetThresholds,
   dayCumulativeReached,
   limitInCredits,
   recurringStepPercent,
   roundCredits,
+  spendByModel,
 } from '../figures.ts';
 import {
   formatDate,
@@ -33,7 +34,6 @@ import {
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
-  type RuleInput,
   SAMPLE_NOW,
   SAMPLE_USD_PER_CREDIT,
 } from './alert.ts';
@@ -245,24 +245,6 @@ function budgetFinding(
           : 'fewer than 3 complete days of usage history',
     stepPercent: recurringStepPercent(budget, usdPerCredit),
   };
-}
-
-/** Credits per model in `[from, to]` (only `model` when given), largest first. */
-function spendByModel(
-  usage: RuleInput['usage'],
-  model: string | undefined,
-  from: string,
-  to: string,
-): BudgetFinding['byModel'] {
-  const byModel = new Map<string, number>();
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    for (const [name, credits] of Object.entries(usage.get(d)?.credits ?? {})) {
-      if (model === undefined || model === name) byModel.set(name, (byModel.get(name) ?? 0) + credits);
-    }
-  }
-  return [...byModel]
-    .map(([name, credits]) => ({ model: name, credits: roundCredits(credits) }))
-    .sort((a, b) => b.credits - a.credits);
 }
 
 const MONTHLY: BudgetConfig = {
