@@ -1,6 +1,6 @@
 /**
  * The guard Lambda with the project's defaults: Node.js 24 on arm64, one ESM bundle built locally by esbuild
- * with every dependency inside (the AWS SDK at the pinned versions too), the validated config shipped next to
+ * with every dependency it can reach inside (the AWS SDK at the pinned versions too), the validated config shipped next to
  * it as `config.json`, its own log group, and a role that starts with no permissions at all.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,7 +86,7 @@ export class GuardFunction extends Construct {
         role: this.role,
         logGroup: this.logGroup,
         environment: props.environment,
-        // One minified ESM file with every dependency inside; see guard-bundling.ts (shared with
+        // One minified ESM file with every dependency it can reach inside; see guard-bundling.ts (shared with
         // `npm run bench`), plus the config file.
         bundling: {
           ...GUARD_BUNDLING,
