@@ -1,7 +1,7 @@
 /**
  * The guard Lambda with the project's defaults: Node.js 24 on arm64, one ESM bundle built locally by esbuild
- * with every dependency it can reach inside (the AWS SDK at the pinned versions too), the validated config shipped next to
- * it as `config.json`, its own log group, and a role that starts with no permissions at all.
+ * with every dependency it can reach inside (the AWS SDK at the pinned versions too), the validated config
+ * shipped next to it as `config.json`, its own log group, and a role that starts with no permissions at all.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { platform, tmpdir } from 'node:os';
