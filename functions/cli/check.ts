@@ -65,7 +65,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<number> {
               .filter((x) => x.outcome === 'in-flight')
               .map((x) => ({ orgId: r.orgId, key: x.key, subject: x.subject })),
           ),
-          config: configSource,
+          configSource,
           warnings: warnings.map(({ orgId, path, budgetId, model, suggestion, message }) => ({
             orgId,
             path,

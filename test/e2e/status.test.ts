@@ -76,6 +76,8 @@ describe('status after the demo check', () => {
     const report = JSON.parse(stale.stdout) as StatusReport;
     expect(report).toMatchObject({
       ok: false,
+      // The same key as `check --json`.
+      configSource: 'the built-in demo config',
       organizations: [
         {
           orgId: 'studio',

@@ -41,15 +41,15 @@ afterAll(async () => {
 });
 
 describe('check: the config used, and budgets on models never seen', () => {
-  it('--json carries config and warnings; the report has a Config line and a Warnings block', async () => {
+  it('--json carries configSource and warnings; the report has a Config line and a Warnings block', async () => {
     const env = { BUDGET_GUARD_CONFIG: configWithModels() };
     const json = capture(env, cwd);
     expect(await runCheck({ demo: true, json: true, now: NOW }, json.io)).toBe(0);
     const output = JSON.parse(json.stdout()) as {
-      config: string;
+      configSource: string;
       warnings: { orgId: string; path: string; model: string; suggestion: string | null; message: string }[];
     };
-    expect(output.config).toBe('BUDGET_GUARD_CONFIG');
+    expect(output.configSource).toBe('BUDGET_GUARD_CONFIG');
     expect(output.warnings.map((w) => [w.orgId, w.path, w.model, w.suggestion])).toEqual([
       ['studio', '$.organizations[0].budgets[2].model', 'veo3.2', 'veo3.1'],
       ['studio', '$.organizations[0].budgets[3].model', 'kling3.0_pro', null],
@@ -70,6 +70,9 @@ describe('check: the config used, and budgets on models never seen', () => {
   it('the demo config: named as such, no warnings', async () => {
     const json = capture({}, cwd);
     expect(await runCheck({ demo: true, json: true, now: NOW }, json.io)).toBe(0);
-    expect(JSON.parse(json.stdout())).toMatchObject({ config: 'the built-in demo config', warnings: [] });
+    expect(JSON.parse(json.stdout())).toMatchObject({
+      configSource: 'the built-in demo config',
+      warnings: [],
+    });
   });
 });
