@@ -1,4 +1,5 @@
-import { formatDuration, gateVerdict, STATE_REFRESH_MS } from '../domain/enforcement.ts';
+import { gateVerdict, STATE_REFRESH_MS } from '../domain/enforcement.ts';
+import { formatSpan } from '../domain/format.ts';
 import { scheduleFacts } from '../domain/status.ts';
 import type { StatusState } from '../domain/types.ts';
 import type { Io } from './check.ts';
@@ -89,7 +90,7 @@ export async function runGate(options: GateOptions, io: Io): Promise<number> {
   } else {
     const lines = [
       verdict.go
-        ? `GO: ${org.name} (${org.id}) is ${verdict.state}, checked ${found?.checkedAt} (within ${formatDuration(maxAgeMs)}).`
+        ? `GO: ${org.name} (${org.id}) is ${verdict.state}, checked ${found?.checkedAt} (within ${formatSpan(maxAgeMs / 1000)}).`
         : `HOLD: ${org.name} (${org.id}): ${verdict.why}.`,
       ...(found?.reasons ?? []).map((r) => `  - ${r}`),
       `State read from ${source}. Runway itself keeps accepting tasks: this gate stops only callers that check it.`,

@@ -3,10 +3,9 @@
  * subscriptions, what needs attention, the verdict, and the terminal text. Pure: `runStatus` gathers, this
  * shapes.
  */
-import { formatInstant } from '../domain/format.ts';
+import { formatInstant, formatSpan } from '../domain/format.ts';
 import {
   type EmailSubscriptionFinding,
-  formatAge,
   type LastSuccess,
   type LedgerFinding,
   type NextRun,
@@ -99,7 +98,7 @@ export function collectFindings(
       attention.push({
         orgId: org.orgId,
         check: 'last-success',
-        message: `${org.orgId}: the last successful run was ${formatAge(ageSeconds ?? 0)} ago, more than ${formatInterval(schedule.staleAfterSeconds)} (two schedule periods)`,
+        message: `${org.orgId}: the last successful run was ${formatSpan(ageSeconds ?? 0)} ago, more than ${formatInterval(schedule.staleAfterSeconds)} (two schedule periods)`,
       });
     }
     for (const item of org.ledger) {
@@ -166,7 +165,7 @@ function more(text: string, hang = ''): string[] {
 function lastSuccessText(last: LastSuccess, schedule: ScheduleFacts): string {
   if (last.at === null) return 'none: no guard run has succeeded yet (NEEDS ATTENTION)';
   const age = last.ageSeconds ?? 0;
-  const when = age < 0 ? `${formatAge(age)} after the time given` : `${formatAge(age)} ago`;
+  const when = age < 0 ? `${formatSpan(age)} after the time given` : `${formatSpan(age)} ago`;
   const stale = last.stale
     ? ` (STALE: over ${formatInterval(schedule.staleAfterSeconds)}, two schedule periods)`
     : '';
@@ -176,9 +175,9 @@ function lastSuccessText(last: LastSuccess, schedule: ScheduleFacts): string {
 function nextRunText(next: NextRun): string {
   switch (next.kind) {
     case 'due':
-      return `due by ${formatInstant(next.at)}, in ${formatAge(next.inSeconds)}`;
+      return `due by ${formatInstant(next.at)}, in ${formatSpan(next.inSeconds)}`;
     case 'overdue':
-      return `overdue: due by ${formatInstant(next.at)}, ${formatAge(next.overdueSeconds)} ago`;
+      return `overdue: due by ${formatInstant(next.at)}, ${formatSpan(next.overdueSeconds)} ago`;
     case 'cron':
       return `per ${next.expression}, UTC (cron schedules are not computed here)`;
     case 'unknown':

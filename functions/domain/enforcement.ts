@@ -11,7 +11,7 @@
  * 3. `gateVerdict` is the decision `budget-guard gate` prints: go, unless `stop`, missing or too old.
  */
 import type { OrganizationConfig } from '../config.ts';
-import { formatPercent } from './format.ts';
+import { formatPercent, formatSpan } from './format.ts';
 import type { Overview } from './overview.ts';
 import type { OrgStatus, StateParameterRecord, StateParameterValue, StatusState } from './types.ts';
 
@@ -116,7 +116,7 @@ export function gateVerdict(
   if (!(ageMs <= maxAgeMs)) {
     return {
       go: false,
-      why: `the state is from ${found.checkedAt}, older than the allowed ${formatDuration(maxAgeMs)}: the guard may not be running`,
+      why: `the state is from ${found.checkedAt}, older than the allowed ${formatSpan(maxAgeMs / 1000)}: the guard may not be running`,
       state: found.state,
       reasons: found.reasons,
     };
@@ -130,22 +130,4 @@ export function gateVerdict(
     };
   }
   return { go: true, state: found.state, reasons: found.reasons };
-}
-
-/** `2h`, `90m`, `1d 6h`, `45s`. */
-export function formatDuration(ms: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1_000],
-  ];
-  const parts: string[] = [];
-  let rest = Math.round(ms);
-  for (const [unit, size] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.length ? parts.join(' ') : '0s';
 }

@@ -1,4 +1,5 @@
 /** Number, money and date formatting for messages and reports: fixed, locale-independent output. */
+import { formatDuration } from 'date-fns';
 import type { BudgetPeriod } from './dates.ts';
 
 const MONTHS = [
@@ -157,4 +158,29 @@ export function formatPeriod(period: BudgetPeriod, start: string, end: string): 
 export function formatDays(days: number): string {
   const rounded = Math.round(days * 10) / 10;
   return `${formatNumber(rounded)} ${rounded === 1 ? 'day' : 'days'}`;
+}
+
+const SPAN_UNITS = [
+  ['days', 86_400],
+  ['hours', 3600],
+  ['minutes', 60],
+  ['seconds', 1],
+] as const;
+
+/**
+ * A span of time in words, to its two largest units (seconds only under a minute), by date-fns's
+ * `formatDuration`: `95` → `1 minute`, `7260` → `2 hours 1 minute`, `93600` → `1 day 2 hours`, `45` →
+ * `45 seconds`. The absolute value of `seconds`; `0 seconds` for none.
+ */
+export function formatSpan(seconds: number): string {
+  let rest = Math.abs(Math.floor(seconds));
+  const duration: Partial<Record<(typeof SPAN_UNITS)[number][0], number>> = {};
+  for (const [unit, size] of rest < 60 ? SPAN_UNITS : SPAN_UNITS.slice(0, 3)) {
+    duration[unit] = Math.floor(rest / size);
+    rest %= size;
+  }
+  const first = SPAN_UNITS.findIndex(([unit]) => (duration[unit] ?? 0) > 0);
+  if (first < 0) return '0 seconds';
+  const shown = SPAN_UNITS.slice(first, first + 2).map(([unit]) => unit);
+  return formatDuration(duration, { format: shown });
 }

@@ -269,15 +269,3 @@ export function verdict(attention: number, unknown = 0): string {
   if (unknown === 0) return head;
   return `${head} ${unknown} ${unknown === 1 ? 'check' : 'checks'} could not be made (see the warnings).`;
 }
-
-/** `95` → `1 min`, `7260` → `2 h 1 min`, `93600` → `1 d 2 h`; under a minute `N s`. Uses the absolute value. */
-export function formatAge(seconds: number): string {
-  const s = Math.abs(Math.floor(seconds));
-  if (s < 60) return `${s} s`;
-  const days = Math.floor(s / 86_400);
-  const hours = Math.floor((s % 86_400) / 3600);
-  const minutes = Math.floor((s % 3600) / 60);
-  if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
-  if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
-  return `${minutes} min`;
-}

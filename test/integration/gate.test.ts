@@ -195,9 +195,9 @@ describe('budget-guard gate', () => {
     expect(stop.out).toMatch(/- budget monthly at 102%, past its stop line of 100%/);
 
     // The default max age is two schedule periods (2 h for rate(1 hour)); --max-age overrides it.
-    expect((await gate(h.tableName, { now: hoursLater(4.5) })).out).toMatch(/older than the allowed 2h/);
+    expect((await gate(h.tableName, { now: hoursLater(4.5) })).out).toMatch(/older than the allowed 2 hours/);
     expect((await gate(h.tableName, { now: hoursLater(2.5), maxAgeMs: 60_000 })).out).toMatch(
-      /older than the allowed 1m/,
+      /older than the allowed 1 minute/,
     );
   });
 

@@ -152,8 +152,8 @@ describe('status against dynalite', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('  State          warn, as of 2026-11-25 09:10 UTC');
     expect(result.stdout).toContain('                 - budget monthly-total at 82% of its monthly limit');
-    expect(result.stdout).toContain('  Last success   2026-11-25 09:10 UTC, 20 min ago');
-    expect(result.stdout).toContain('  Next run       due by 2026-11-25 10:10 UTC, in 40 min');
+    expect(result.stdout).toContain('  Last success   2026-11-25 09:10 UTC, 20 minutes ago');
+    expect(result.stdout).toContain('  Next run       due by 2026-11-25 10:10 UTC, in 40 minutes');
     expect(result.stdout).toContain('  History from   2026-08-28');
     expect(result.stdout).toContain('  Alerts         none pending');
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('All good.');
@@ -168,11 +168,13 @@ describe('status against dynalite', () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      '  Last success   2026-11-25 07:00 UTC, 2 h 30 min ago (STALE: over 2 hours, two schedule periods)',
+      '  Last success   2026-11-25 07:00 UTC, 2 hours 30 minutes ago (STALE: over 2 hours, two schedule periods)',
     );
-    expect(result.stdout).toContain('  Next run       overdue: due by 2026-11-25 08:00 UTC, 1 h 30 min ago');
     expect(result.stdout).toContain(
-      '  - lab: the last successful run was 2 h 30 min ago, more than 2 hours (two schedule periods)',
+      '  Next run       overdue: due by 2026-11-25 08:00 UTC, 1 hour 30 minutes ago',
+    );
+    expect(result.stdout).toContain(
+      '  - lab: the last successful run was 2 hours 30 minutes ago, more than 2 hours (two schedule periods)',
     );
     expect(result.stdout).toContain('1 thing needs attention.');
   });
@@ -524,7 +526,7 @@ describe('subscriptions from an SNS that never answers', () => {
       expect(result.stderr).toBe(
         'budget-guard: warning: could not list subscriptions: TimeoutError: ListSubscriptionsByTopic did not answer within 0.3 s\n',
       );
-      expect(result.stdout).toContain('  Last success   2026-11-25 09:25 UTC, 5 min ago');
+      expect(result.stdout).toContain('  Last success   2026-11-25 09:25 UTC, 5 minutes ago');
     } finally {
       vi.stubEnv('AWS_ENDPOINT_URL_SNS', sns.endpoint);
     }

@@ -140,7 +140,10 @@ describe('gateVerdict', () => {
 
   it('holds on a state older than the max age, naming it', () => {
     const verdict = gateVerdict(fresh('ok'), NOW, 15 * 60_000);
-    expect(verdict).toMatchObject({ go: false, why: expect.stringMatching(/older than the allowed 15m/) });
+    expect(verdict).toMatchObject({
+      go: false,
+      why: expect.stringMatching(/older than the allowed 15 minutes/),
+    });
   });
 
   it('holds when there is no state, and on an unreadable time', () => {

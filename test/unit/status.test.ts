@@ -12,11 +12,11 @@ import {
   type SubscriptionsReport,
 } from '../../functions/cli/status-report.ts';
 import { parseConfig, type Subscription } from '../../functions/config.ts';
+import { formatSpan } from '../../functions/domain/format.ts';
 import {
   assessLedger,
   assessSubscriptions,
   filterPolicyOf,
-  formatAge,
   lastSuccess,
   nextRun,
   resubscribeCommand,
@@ -268,17 +268,19 @@ describe('verdict and ages', () => {
     expect(verdict(2, 2)).toBe('2 things need attention. 2 checks could not be made (see the warnings).');
   });
 
-  it('formats ages in the two largest units', () => {
-    expect([0, 59, 60, 95, 3600, 7260, 86_400, 93_600, -300].map(formatAge)).toEqual([
-      '0 s',
-      '59 s',
-      '1 min',
-      '1 min',
-      '1 h',
-      '2 h 1 min',
-      '1 d',
-      '1 d 2 h',
-      '5 min',
+  it('formats spans of time in words, to the two largest units, as gate does', () => {
+    expect([0, 1, 59, 60, 95, 3600, 7260, 86_400, 86_460, 93_600, -300].map(formatSpan)).toEqual([
+      '0 seconds',
+      '1 second',
+      '59 seconds',
+      '1 minute',
+      '1 minute',
+      '1 hour',
+      '2 hours 1 minute',
+      '1 day',
+      '1 day',
+      '1 day 2 hours',
+      '5 minutes',
     ]);
   });
 });
@@ -357,7 +359,7 @@ describe('collectFindings', () => {
       [
         'last-success',
         'stale',
-        'stale: the last successful run was 3 h ago, more than 2 hours (two schedule periods)',
+        'stale: the last successful run was 3 hours ago, more than 2 hours (two schedule periods)',
       ],
       [
         'ledger',
@@ -416,8 +418,8 @@ describe('renderStatus', () => {
         'Studio production (studio)',
         '  State          warn, as of 2026-11-25 09:10 UTC',
         '                 - budget monthly-total at 95% of its monthly limit',
-        '  Last success   2026-11-25 09:10 UTC, 20 min ago',
-        '  Next run       due by 2026-11-25 10:10 UTC, in 40 min',
+        '  Last success   2026-11-25 09:10 UTC, 20 minutes ago',
+        '  Next run       due by 2026-11-25 10:10 UTC, in 40 minutes',
         '  History from   2026-08-28',
         '  Alerts         none pending',
         '',
