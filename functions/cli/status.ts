@@ -16,7 +16,7 @@ import { NotFoundException } from '@aws-sdk/client-sns';
 import { createSnsClient } from '../adapters/sns-notifier.ts';
 import { listTopicSubscriptions } from '../adapters/sns-subscriptions.ts';
 import type { Config } from '../config.ts';
-import { type GuardEnv, LOCAL_STATE_DIR } from '../contract.ts';
+import type { GuardEnv } from '../contract.ts';
 import {
   assessLedger,
   assessSubscriptions,
@@ -72,7 +72,11 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
   try {
     [organizations, subscriptions] = await Promise.all([
       Promise.all(orgs.map((org) => readOrganization(store.store, org, schedule, now, wall))),
-      readSubscriptions(config, env, options.subscriptionsTimeoutMs),
+      readSubscriptions(config, env, {
+        timeoutMs: options.subscriptionsTimeoutMs,
+        localOutbox: `${localPaths(io.cwd, { demo }).shown}/outbox.jsonl`,
+        demo,
+      }),
     ]);
   } finally {
     await store.close();
@@ -130,13 +134,20 @@ async function readOrganization(
 async function readSubscriptions(
   config: Config,
   env: GuardEnv,
-  timeoutMs: number | undefined,
+  options: {
+    readonly timeoutMs: number | undefined;
+    /** Where notifications go without a topic, as shown to the reader. */
+    readonly localOutbox: string;
+    readonly demo: boolean;
+  },
 ): Promise<SubscriptionsReport> {
+  const { timeoutMs } = options;
   const topicArn = env.TOPIC_ARN?.trim();
   if (!topicArn) {
+    const why = options.demo ? 'demo mode never publishes' : 'TOPIC_ARN is not set';
     return {
       applicable: false,
-      reason: `TOPIC_ARN is not set, so notifications go to the local outbox (${LOCAL_STATE_DIR}/outbox.jsonl), which has no subscribers`,
+      reason: `${why}, so notifications go to the local outbox (${options.localOutbox}), which has no subscribers`,
     };
   }
   const client = createSnsClient();

@@ -70,6 +70,10 @@ describe('status after the demo check', () => {
     expect(fresh.stdout).toMatch(/ {2}State {10}(ok|warn|critical), as of 2026-11-25 09:30 UTC/);
     expect(fresh.stdout).toMatch(/ {2}History from {3}\d{4}-\d{2}-\d{2}\n/);
     expect(fresh.stdout).not.toMatch(/undefined|NaN|null/);
+    // The demo's own outbox, where its check wrote.
+    expect(fresh.stdout).toContain(
+      'not applicable: demo mode never publishes, so notifications go to the local outbox\n  (.budget-guard/demo/outbox.jsonl), which has no subscribers',
+    );
 
     const stale = await status(minutesAfter(180), true);
     expect(stale.code).toBe(1);
