@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AlertKind, parseConfig } from '../../functions/config.ts';
+import { digestFinding } from '../../functions/domain/alerts/digest.ts';
+import { guardErrorFinding } from '../../functions/domain/alerts/guard-error.ts';
 import {
   buildSubject,
   evaluateRules,
@@ -13,9 +15,7 @@ import {
   MESSAGE_SCHEMA,
   type MessageContext,
   type RuleInput,
-  renderDigest,
   renderFinding,
-  renderGuardError,
 } from '../../functions/domain/alerts/registry.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { indexUsage } from '../../functions/domain/figures.ts';
@@ -139,14 +139,16 @@ function renderAll(input: RuleInput, over: Partial<MessageContext> = {}) {
       ...findings.map((f) => ({ finding: f as Finding | undefined, message: renderFinding(f, ctx) })),
       ...GUARD_ERRORS.map((info) => ({
         finding: undefined,
-        message: renderGuardError(info, ctx, '2026-11-20'),
+        message: renderFinding(guardErrorFinding(info, '2026-11-20'), ctx),
       })),
       {
         finding: undefined,
-        message: renderDigest(
-          overview,
+        message: renderFinding(
+          digestFinding(
+            overview,
+            findings.map((f) => f.summary),
+          ),
           ctx,
-          findings.map((f) => f.summary),
         ),
       },
     ],

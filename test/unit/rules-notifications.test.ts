@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, parseConfig } from '../../functions/config.ts';
+import { digestFinding } from '../../functions/domain/alerts/digest.ts';
 import {
   evaluateRules,
   type Finding,
   type RuleInput,
-  renderDigest,
   renderFinding,
 } from '../../functions/domain/alerts/registry.ts';
 import { addDays } from '../../functions/domain/dates.ts';
@@ -252,7 +252,10 @@ describe('the digest on the same inputs', () => {
       details: { maxMonthlyCreditSpend: 100_000, ...over },
     });
     const overview = computeOverview(input);
-    return { overview, message: renderDigest(overview, { ...ctx(), now: new Date(NOW) }, []) };
+    return {
+      overview,
+      message: renderFinding(digestFinding(overview, []), { ...ctx(), now: new Date(NOW) }),
+    };
   }
 
   it('compares yesterday with the day before and the same weekday a week earlier, across months', () => {

@@ -12,14 +12,9 @@ import { type AnomalyFinding, anomalyAlert } from './anomaly.ts';
 import { type BalanceFinding, balanceAlert, balanceEpisodeOf } from './balance.ts';
 import { type BudgetFinding, budgetAlert } from './budget.ts';
 import { type DailyQuotaFinding, dailyQuotaAlert } from './daily-quota.ts';
-import { type DigestFinding, digestAlert, digestFinding } from './digest.ts';
+import { type DigestFinding, digestAlert } from './digest.ts';
 import { type ForecastFinding, forecastAlert } from './forecast.ts';
-import {
-  type GuardErrorFinding,
-  type GuardErrorInfo,
-  guardErrorAlert,
-  guardErrorFinding,
-} from './guard-error.ts';
+import { type GuardErrorFinding, guardErrorAlert } from './guard-error.ts';
 import { render } from './render.ts';
 import { type TierCapFinding, tierCapAlert } from './tier-cap.ts';
 import { type TierChangeFinding, tierChangeAlert } from './tier-change.ts';
@@ -122,16 +117,6 @@ export function alertOf(finding: Finding, ctx: MessageContext): Alert {
     covers: finding.covers,
     message: renderFinding(finding, ctx),
   };
-}
-
-/** The `guard-error` notification for a failed read on `period` (a UTC day). */
-export function renderGuardError(info: GuardErrorInfo, ctx: MessageContext, period: string): Message {
-  return renderFinding(guardErrorFinding(info, period), ctx);
-}
-
-/** The daily digest of `overview`, listing `active` open issues. */
-export function renderDigest(overview: Overview, ctx: MessageContext, active: readonly string[]): Message {
-  return renderFinding(digestFinding(overview, active), ctx);
 }
 
 export interface NamedSample {
