@@ -14,7 +14,7 @@
  * `publish` throws `PartialDeliveryError` naming those that succeeded; the delivery step records them on the
  * pending ledger item, and the retry passes them in `skip`.
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { ChatChannel } from '../config.ts';
 import { chatCardOf } from '../domain/alerts/chat.ts';
 import {
@@ -24,7 +24,7 @@ import {
   type PublishOptions,
 } from '../domain/types.ts';
 import { errorSummary } from '../observability.ts';
-import { SNS_MAX_MESSAGE_BYTES, SnsPublishError, sizeInBytes, toMessageAttributes } from './sns-notifier.ts';
+import { publishToTopic, toMessageAttributes } from './sns-notifier.ts';
 
 /** The destination name of the alerts topic (email and machine subscribers). */
 export const ALERTS_DESTINATION = 'alerts';
@@ -69,39 +69,18 @@ export class SnsChatPublisher implements ChatPublisher {
     this.#client = client;
   }
 
-  async publishChat(topicArn: string, message: Message): Promise<string> {
-    const body = JSON.stringify(chatCardOf(message));
-    const attributes = toMessageAttributes(message);
-    const bytes = sizeInBytes(body, attributes);
-    if (bytes > SNS_MAX_MESSAGE_BYTES) {
-      throw new SnsPublishError(
-        topicArn,
-        message.subject,
-        `The chat card is ${bytes} bytes; SNS takes at most ${SNS_MAX_MESSAGE_BYTES}`,
-      );
-    }
-    let messageId: string | undefined;
-    try {
-      const output = await this.#client.send(
-        new PublishCommand({ TopicArn: topicArn, Message: body, MessageAttributes: attributes }),
-      );
-      messageId = output.MessageId;
-    } catch (error) {
-      throw new SnsPublishError(
-        topicArn,
-        message.subject,
-        `SNS Publish of the chat card to ${topicArn} failed for "${message.subject}": ${errorSummary(error)}`,
-        { cause: error },
-      );
-    }
-    if (!messageId) {
-      throw new SnsPublishError(
-        topicArn,
-        message.subject,
-        `SNS Publish to ${topicArn} returned no MessageId`,
-      );
-    }
-    return messageId;
+  /** @throws SnsMessageTooLargeError, SnsPublishError (`permanent` when SNS rejects the card itself) */
+  publishChat(topicArn: string, message: Message): Promise<string> {
+    return publishToTopic(
+      this.#client,
+      {
+        TopicArn: topicArn,
+        Message: JSON.stringify(chatCardOf(message)),
+        MessageAttributes: toMessageAttributes(message),
+      },
+      message.subject,
+      `the chat card of "${message.subject}"`,
+    );
   }
 }
 

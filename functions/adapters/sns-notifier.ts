@@ -11,7 +11,7 @@ import {
   SNSClient,
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
-import { SNS_MAX_MESSAGE_BYTES, structuredMessage } from '../domain/message-size.ts';
+import { SNS_MAX_MESSAGE_BYTES, snsPublishBytes, structuredMessage } from '../domain/message-size.ts';
 import type { Message, NotifierPort } from '../domain/types.ts';
 import { errorSummary } from '../observability.ts';
 import { createAwsRequestHandler } from './aws-http.ts';
@@ -137,41 +137,64 @@ export class SnsNotifier implements NotifierPort {
    */
   async publish(message: Message): Promise<string> {
     const subject = sanitizeSubject(message.subject) || fallbackSubject(message);
-    const structured = structuredMessage(message);
-    const attributes = toMessageAttributes(message);
-
-    const bytes = sizeInBytes(structured, attributes);
-    if (bytes > SNS_MAX_MESSAGE_BYTES) throw new SnsMessageTooLargeError(this.#topicArn, subject, bytes);
-
-    let messageId: string | undefined;
-    try {
-      const output = await this.#client.send(
-        new PublishCommand({
-          TopicArn: this.#topicArn,
-          Subject: subject,
-          MessageStructure: 'json',
-          Message: structured,
-          MessageAttributes: attributes,
-        }),
-      );
-      messageId = output.MessageId;
-    } catch (error) {
-      throw new SnsPublishError(
-        this.#topicArn,
-        subject,
-        `SNS Publish to ${this.#topicArn} failed for "${subject}": ${errorSummary(error)}`,
-        { cause: error, permanent: PERMANENT_SNS_ERRORS.has(errorCode(error) ?? '') },
-      );
-    }
-    if (messageId === undefined || messageId === '') {
-      throw new SnsPublishError(
-        this.#topicArn,
-        subject,
-        `SNS Publish to ${this.#topicArn} returned no MessageId for "${subject}"; delivery is unconfirmed`,
-      );
-    }
-    return messageId;
+    return publishToTopic(
+      this.#client,
+      {
+        TopicArn: this.#topicArn,
+        Subject: subject,
+        MessageStructure: 'json',
+        Message: structuredMessage(message),
+        MessageAttributes: toMessageAttributes(message),
+      },
+      subject,
+    );
   }
+}
+
+/**
+ * One Publish, as the alerts topic and the chat topics take it: refused before sending when SNS would reject its
+ * size, its failure classified (`permanent` for {@link PERMANENT_SNS_ERRORS}), its MessageId required.
+ * @throws SnsMessageTooLargeError, SnsPublishError
+ */
+export async function publishToTopic(
+  client: SNSClient,
+  input: {
+    readonly TopicArn: string;
+    readonly Message: string;
+    readonly MessageAttributes: Record<string, MessageAttributeValue>;
+    readonly Subject?: string;
+    readonly MessageStructure?: 'json';
+  },
+  /** The alert's subject, for errors. */
+  subject: string,
+  /** How error texts name what was published. */
+  label = `"${subject}"`,
+): Promise<string> {
+  const topicArn = input.TopicArn;
+  const bytes = snsPublishBytes(
+    input.Message,
+    Object.fromEntries(Object.entries(input.MessageAttributes).map(([k, v]) => [k, v.StringValue ?? ''])),
+  );
+  if (bytes > SNS_MAX_MESSAGE_BYTES) throw new SnsMessageTooLargeError(topicArn, subject, bytes);
+  let messageId: string | undefined;
+  try {
+    messageId = (await client.send(new PublishCommand(input))).MessageId;
+  } catch (error) {
+    throw new SnsPublishError(
+      topicArn,
+      subject,
+      `SNS Publish to ${topicArn} failed for ${label}: ${errorSummary(error)}`,
+      { cause: error, permanent: PERMANENT_SNS_ERRORS.has(errorCode(error) ?? '') },
+    );
+  }
+  if (messageId === undefined || messageId === '') {
+    throw new SnsPublishError(
+      topicArn,
+      subject,
+      `SNS Publish to ${topicArn} returned no MessageId for ${label}; delivery is unconfirmed`,
+    );
+  }
+  return messageId;
 }
 
 /** Used only when the rendered subject has nothing printable left; SNS needs a non-empty subject. */
@@ -192,14 +215,4 @@ export function toMessageAttributes(message: Message): Record<string, MessageAtt
     result[name] = { DataType: 'String', StringValue: value };
   }
   return result;
-}
-
-/** What SNS counts against its size limit: the message body plus every attribute's name, type and value. */
-export function sizeInBytes(structured: string, attributes: Record<string, MessageAttributeValue>): number {
-  let bytes = Buffer.byteLength(structured, 'utf8');
-  for (const [name, value] of Object.entries(attributes)) {
-    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType ?? '', 'utf8');
-    bytes += Buffer.byteLength(value.StringValue ?? '', 'utf8');
-  }
-  return bytes;
 }

@@ -25,12 +25,17 @@ export function structuredMessage(message: Pick<Message, 'text' | 'json'>): stri
   });
 }
 
-/** Bytes SNS counts for `message`: the structured message and the attributes (`String` data type). */
-export function publishedBytes(message: Pick<Message, 'text' | 'json' | 'attributes'>): number {
-  let bytes = Buffer.byteLength(structuredMessage(message), 'utf8');
-  for (const [name, value] of Object.entries(message.attributes)) {
+/** Bytes SNS counts for a Publish: the message body plus each attribute's name, `String` type and value. */
+export function snsPublishBytes(body: string, attributes: Readonly<Record<string, string>>): number {
+  let bytes = Buffer.byteLength(body, 'utf8');
+  for (const [name, value] of Object.entries(attributes)) {
     bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength('String', 'utf8');
-    bytes += Buffer.byteLength(String(value), 'utf8');
+    bytes += Buffer.byteLength(value, 'utf8');
   }
   return bytes;
+}
+
+/** Bytes SNS counts for `message` on the alerts topic: the structured message and the attributes. */
+export function publishedBytes(message: Pick<Message, 'text' | 'json' | 'attributes'>): number {
+  return snsPublishBytes(structuredMessage(message), message.attributes);
 }

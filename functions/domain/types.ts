@@ -326,6 +326,8 @@ export interface NotifierPort {
  */
 export class PartialDeliveryError extends Error {
   override name = 'PartialDeliveryError';
+  /** Every destination that failed rejected the message itself: a retry fails the same way. */
+  readonly permanent: boolean;
   constructor(
     /** Destination → transport message id, for those that succeeded in this attempt. */
     readonly delivered: ReadonlyMap<string, string>,
@@ -334,7 +336,13 @@ export class PartialDeliveryError extends Error {
     message: string,
   ) {
     super(message);
+    this.permanent = failures.size > 0 && [...failures.values()].every(isPermanentError);
   }
+}
+
+/** Whether a notifier's error rejects the message itself (the SNS publishers set `permanent`). */
+export function isPermanentError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 }
 
 /** The state a pipeline reads (an SSM parameter per organization), written when it changes. */

@@ -19,6 +19,7 @@
 import {
   type Alert,
   alertKey,
+  isPermanentError,
   type Message,
   type NotifierPort,
   PartialDeliveryError,
@@ -57,11 +58,6 @@ export interface NotificationResult {
   /** Rejected publishes so far, for `undeliverable`. */
   readonly attempts?: number | undefined;
   readonly message: Message;
-}
-
-/** Whether a notifier's error rejects the message itself (the SNS notifier sets `permanent`). */
-function isPermanent(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 }
 
 export interface DeliveryDeps {
@@ -171,7 +167,7 @@ async function publishFailed(
 ): Promise<NotificationResult> {
   const { store, log } = deps;
   const text = errorMessage(error);
-  const permanent = isPermanent(error);
+  const permanent = isPermanentError(error);
   try {
     const { rejections } = await store.releaseAlert({ orgId, key, error: text, rejected: permanent });
     if (permanent && rejections >= MAX_REJECTIONS) {

@@ -7,7 +7,7 @@
  * email and https/lambda subscribers of the alerts topic get is asserted on the exact Publish input
  * (aws-sdk-client-mock), which is what real SNS picks the per-protocol entry from.
  */
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,9 +16,9 @@ import {
   FanoutNotifier,
   SnsChatPublisher,
 } from '../../functions/adapters/chat-notifier.ts';
-import { SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
+import { SnsMessageTooLargeError, SnsNotifier } from '../../functions/adapters/sns-notifier.ts';
 import { MESSAGE_SCHEMA, SAMPLES, sampleContext } from '../../functions/domain/alerts/registry.ts';
-import type { Message } from '../../functions/domain/types.ts';
+import { isPermanentError, type Message, PartialDeliveryError } from '../../functions/domain/types.ts';
 import { protocolMessage, useSnsTestServer } from '../helpers/sns.ts';
 
 function sample(name: string): Message {
@@ -140,5 +140,68 @@ describe('one alert to email, chat and machine subscribers', () => {
     expect(chat?.MessageStructure).toBeUndefined();
     expect(JSON.parse(chat?.Message ?? '')).toEqual(warning.chat);
     expect(chat?.MessageAttributes?.severity).toEqual({ DataType: 'String', StringValue: 'warning' });
+  });
+
+  describe('a chat topic that fails', () => {
+    const CHAT_ARN = 'arn:aws:sns:us-east-1:111122223333:chat-1';
+    const ALERTS_ARN = 'arn:aws:sns:us-east-1:111122223333:alerts';
+
+    /** The alerts topic accepts; the chat topic rejects with `name`. */
+    function fanoutWhereChatFails(name: string) {
+      const client = new SNSClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      });
+      const mock = mockClient(client);
+      mock.on(PublishCommand, { TopicArn: ALERTS_ARN }).resolves({ MessageId: 'alerts-id' });
+      mock
+        .on(PublishCommand, { TopicArn: CHAT_ARN })
+        .rejects(new SNSServiceException({ name, message: 'test', $fault: 'client', $metadata: {} }));
+      return new FanoutNotifier({
+        main: new SnsNotifier({ client, topicArn: ALERTS_ARN }),
+        chat: new SnsChatPublisher(client),
+        targets: [{ destination: 'chat-1', topicArn: CHAT_ARN, filter: {}, label: 'Slack C1' }],
+      });
+    }
+
+    it.each([
+      ['InvalidParameter', true],
+      ['Throttling', false],
+    ] as const)(
+      'rejecting with %s: the partial failure is permanent: %s, on the retry too',
+      async (name, permanent) => {
+        const notifier = fanoutWhereChatFails(name);
+        const first = await notifier.publish(budgetWarning()).catch((e: unknown) => e);
+        expect(first).toBeInstanceOf(PartialDeliveryError);
+        expect((first as PartialDeliveryError).delivered.get('alerts')).toBe('alerts-id');
+        expect((first as PartialDeliveryError).permanent).toBe(permanent);
+        // The retry skips the alerts topic; only the chat topic is tried, and its rejection keeps its class, so
+        // the ledger counts it and gives up after its bounded number of runs instead of retrying for ever.
+        const retry = await notifier.publish(budgetWarning(), { skip: ['alerts'] }).catch((e: unknown) => e);
+        expect(retry).toBeInstanceOf(PartialDeliveryError);
+        expect((retry as PartialDeliveryError).permanent).toBe(permanent);
+        expect(isPermanentError(retry)).toBe(permanent);
+      },
+    );
+
+    it("a chat card over SNS's size limit is refused before sending, as a permanent error", async () => {
+      const client = new SNSClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      });
+      const mock = mockClient(client);
+      const warning = budgetWarning();
+      const huge: Message = {
+        ...warning,
+        chat: warning.chat && {
+          ...warning.chat,
+          content: { ...warning.chat.content, description: 'x'.repeat(300_000) },
+        },
+      };
+      const error = await new SnsChatPublisher(client).publishChat(CHAT_ARN, huge).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SnsMessageTooLargeError);
+      expect(isPermanentError(error)).toBe(true);
+      expect(mock.commandCalls(PublishCommand)).toHaveLength(0);
+    });
   });
 });
