@@ -271,9 +271,8 @@ export class DynamoStore implements StorePort {
   }
 
   /** The ledger item's state (one consistent GetItem), or undefined when there is no item. */
-  async getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined> {
-    const state = await this.readAlertState(orgId, key);
-    return state === 'pending' || state === 'sent' ? state : undefined;
+  getAlertState(orgId: string, key: string): Promise<string | undefined> {
+    return this.readAlertState(orgId, key);
   }
 
   /** Drops the lease of a pending alert (and counts a rejection); the alert stays pending. */

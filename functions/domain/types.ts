@@ -275,8 +275,8 @@ export interface StorePort {
     readonly coveredBy: string;
     readonly expiresAt: Date;
   }): Promise<void>;
-  /** The state of one ledger item (`pending` or `sent`), or undefined when there is none. */
-  getAlertState(orgId: string, key: string): Promise<'pending' | 'sent' | undefined>;
+  /** The state of one ledger item (`pending`, `sent`, `undeliverable`, …), or undefined when there is none. */
+  getAlertState(orgId: string, key: string): Promise<string | undefined>;
   /**
    * Gives back the lease of a claimed alert whose publish failed, so the next run (or an engineer's `check`
    * right after fixing SNS) sends it at once. `rejected` counts the failure against the alert (SNS refused the

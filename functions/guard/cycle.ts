@@ -369,8 +369,9 @@ function storedUsageFrom(run: Run): string {
 
 /**
  * The tier subscribers were last told about. A change the previous run found (`tierChangePending`) counts as
- * announced once its ledger item exists, sent or pending (a pending item is redelivered, never lost); without
- * the item its ledger write failed, and the older announced tier stands so the change is found again.
+ * announced once its ledger item exists, whatever its state: sent, pending (redelivered, never lost) or
+ * undeliverable (SNS rejected it for good, and that was reported). Without the item its ledger write failed,
+ * and the older announced tier stands so the change is found again.
  */
 async function resolveAnnouncedTier(
   run: Run,

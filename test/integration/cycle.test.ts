@@ -16,6 +16,7 @@ import {
   runGuard,
   runOrgCycle,
 } from '../../functions/guard/cycle.ts';
+import { MAX_REJECTIONS } from '../../functions/guard/delivery.ts';
 import { createSimulatedOrganization } from '../../functions/simulator/organization.ts';
 import { localClientConfig, useTestDynamo } from '../helpers/dynamo.ts';
 import { simulatorTarget, uniqueApiKey, useRunwaySimulator } from '../helpers/runway.ts';
@@ -28,12 +29,18 @@ const at = (hour: number) => new Date(`${TODAY}T${String(hour).padStart(2, '0')}
 const simulator = useRunwaySimulator({ now: () => NOW });
 const dynamo = useTestDynamo();
 
-/** A real NotifierPort that keeps what it publishes; `failing` makes every publish throw. */
+/**
+ * A real NotifierPort that keeps what it publishes; `failing` makes every publish throw, `rejects` makes SNS
+ * reject the messages it picks as invalid (a permanent error, as SNS's 400s are).
+ */
 class RecordingNotifier implements NotifierPort {
   readonly messages: Message[] = [];
   failing = false;
+  rejects: ((message: Message) => boolean) | undefined;
   async publish(message: Message): Promise<string> {
     if (this.failing) throw new Error('SNS is unreachable (test)');
+    if (this.rejects?.(message))
+      throw Object.assign(new Error('InvalidParameter: rejected (test)'), { permanent: true });
     this.messages.push(message);
     return `msg-${this.messages.length}`;
   }
@@ -620,6 +627,23 @@ describe('changes between runs', () => {
       ['sent', 'info', true],
       ['sent', 'warning', false],
     ]);
+  });
+
+  it('a tier change SNS rejects for good is settled once undeliverable, not found again every run', async () => {
+    const h = await afterTierRaise();
+    h.notifier.rejects = (m) => m.attributes.kind === 'tier-change';
+    const outcomes: string[] = [];
+    for (let run = 0; run < MAX_REJECTIONS; run++) {
+      outcomes.push(...tierChanges(await h.run({ now: at(11 + run) })).map((n) => n.outcome));
+    }
+    expect(outcomes).toEqual([...Array(MAX_REJECTIONS - 1).fill('failed'), 'undeliverable']);
+    // The next run counts the change as announced (its alert was given up on and reported): nothing is found
+    // again, and the status no longer waits on it.
+    const after = await h.run({ now: at(11 + MAX_REJECTIONS) });
+    expect(tierChanges(after)).toEqual([]);
+    const status = await h.store.getStatus('acme');
+    expect(status?.tierChangePending).toBeUndefined();
+    expect(status?.announcedTier?.maxMonthlyCreditSpend).toBe(2_000_000);
   });
 
   it('a change back to the old tier is announced too', async () => {

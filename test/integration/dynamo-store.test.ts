@@ -457,6 +457,13 @@ describe('alert ledger', () => {
     expect(await store.getAlertState(ORG, key)).toBe('sent');
   });
 
+  it("reads an undeliverable item's state as stored", async () => {
+    const key = 'tier-change#tier#2026-11-21#def';
+    await claim(key, NOW);
+    await store.markAlertUndeliverable({ orgId: ORG, key, error: 'InvalidParameter (test)', at: NOW });
+    expect(await store.getAlertState(ORG, key)).toBe('undeliverable');
+  });
+
   it('claims an absent item, refuses a live lease, reclaims an expired one and reports sent', async () => {
     // Absent → claimed, stored pending with lease and message
     expect(await claim(KEY, NOW)).toBe('claimed');
