@@ -124,12 +124,19 @@ describe('text from outside', () => {
       usdPerCredit: 0.01,
       now: new Date('2026-11-22T09:30:00Z'),
     };
-    const finding = { ...sample.finding(ctx), model: `${long}${BIDI}\u0007`, rule: long };
+    const finding = { ...sample.finding(ctx), model: `${long}${BIDI}\u0007`, rule: `${long}${BIDI}` };
     const message = renderFinding(finding as Finding, ctx);
     // No control character but the line break, and no bidirectional control.
     const unwanted = /[\p{Cc}\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
     expect([...message.text].filter((c) => c !== '\n' && unwanted.test(c))).toEqual([]);
     expect(message.subject).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/u);
+    // The chat card shows the same names: cleaned as the text is.
+    const card = message.chat;
+    if (!card) throw new Error('no chat card');
+    for (const shown of [card.content.title, card.content.description, ...card.content.nextSteps]) {
+      expect([...shown].filter((c) => c !== '\n' && unwanted.test(c))).toEqual([]);
+    }
+    expect(card.metadata.additionalContext.rule).not.toMatch(unwanted);
     expect(message.json.model).toBe(`${long}${BIDI}\u0007`);
   });
 

@@ -12,6 +12,7 @@
  * Text stays platform-neutral (no `*bold*` or `**bold**`, which Slack and Teams spell differently) and within
  * conservative bounds, so a card never outgrows what a Slack section shows without a "see more".
  */
+import { cutText, plainLines, plainText } from '../outside-text.ts';
 import type { Message } from '../types.ts';
 import type { Draft, FindingBase, MessageContext } from './alert.ts';
 
@@ -58,27 +59,34 @@ export function renderChatCard(
   const banner = ctx.test
     ? ['TEST NOTIFICATION from `budget-guard test-alert`: the figures are examples; no action is needed.', '']
     : [];
-  const description = cut([...banner, draft.headline, '', ...facts].join('\n'), CHAT_DESCRIPTION_MAX);
+  // Names in the draft come from outside (Runway's model names): the card gets them as the email text does,
+  // without control or bidirectional characters.
+  const description = cutText(
+    plainLines([...banner, draft.headline, '', ...facts].join('\n')),
+    CHAT_DESCRIPTION_MAX,
+  );
   return {
     version: CHAT_CARD_VERSION,
     source: 'custom',
     id: `${ctx.orgId}:${finding.kind}:${finding.rule}:${finding.period}:${finding.level}${ctx.test ? ':test' : ''}`,
     content: {
       textType: 'client-markdown',
-      title: cut(subject, CHAT_TITLE_MAX),
+      title: cutText(subject, CHAT_TITLE_MAX),
       description,
-      nextSteps: draft.advice.slice(0, CHAT_NEXT_STEPS_MAX).map((a) => cut(a, CHAT_NEXT_STEP_MAX_CHARS)),
-      keywords: [finding.kind, finding.severity, ctx.orgId].map((k) => cut(k, CHAT_KEYWORD_MAX_CHARS)),
+      nextSteps: draft.advice
+        .slice(0, CHAT_NEXT_STEPS_MAX)
+        .map((a) => cutText(plainText(a), CHAT_NEXT_STEP_MAX_CHARS)),
+      keywords: [finding.kind, finding.severity, ctx.orgId].map((k) => cutText(k, CHAT_KEYWORD_MAX_CHARS)),
     },
     metadata: {
       threadId: chatThreadId(ctx.orgId, finding),
-      summary: cut(subject, CHAT_TITLE_MAX),
+      summary: cutText(subject, CHAT_TITLE_MAX),
       eventType: `runway-budget-guard.${finding.kind}`,
       relatedResources: [],
       additionalContext: {
         org: ctx.orgId,
         kind: finding.kind,
-        rule: finding.rule,
+        rule: plainText(finding.rule),
         period: finding.period,
         level: finding.level,
         severity: finding.severity,
@@ -108,27 +116,17 @@ export function chatCardOf(message: Message): ChatCard {
     id: `${org}:${kind}:${rule}:${period}:${typeof json.level === 'string' ? json.level : ''}`,
     content: {
       textType: 'client-markdown',
-      title: cut(message.subject, CHAT_TITLE_MAX),
-      description: cut(headline, CHAT_DESCRIPTION_MAX),
+      title: cutText(message.subject, CHAT_TITLE_MAX),
+      description: cutText(headline, CHAT_DESCRIPTION_MAX),
       nextSteps: [],
-      keywords: [kind, severity, org].map((k) => cut(k, CHAT_KEYWORD_MAX_CHARS)),
+      keywords: [kind, severity, org].map((k) => cutText(k, CHAT_KEYWORD_MAX_CHARS)),
     },
     metadata: {
       threadId: chatThreadId(org, { kind, rule, period }),
-      summary: cut(message.subject, CHAT_TITLE_MAX),
+      summary: cutText(message.subject, CHAT_TITLE_MAX),
       eventType: `runway-budget-guard.${kind}`,
       relatedResources: [],
       additionalContext: { org, kind, rule, period, severity },
     },
   };
-}
-
-/** At most `max` characters (code points), ending in "…" when cut. */
-function cut(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  return `${chars
-    .slice(0, max - 1)
-    .join('')
-    .trimEnd()}…`;
 }
