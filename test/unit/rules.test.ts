@@ -418,6 +418,18 @@ describe('daily-quota: null limits are unlimited', () => {
     );
     expect(list[0]?.level).toBe('50');
   });
+
+  it('states the percent in its summary as the subject does (57 of 100 is 57%, not the float 56.99…)', () => {
+    const list = ofKind(
+      findings({
+        now: '2026-11-20T12:00:00Z',
+        rest: { dailyQuotaThresholds: [50, 90] },
+        details: { models: { 'gen4.5': model(100, 57) } },
+      }),
+      'daily-quota',
+    );
+    expect(list.map((f) => f.summary)).toEqual(['gen4.5 at 57% of its daily generation limit']);
+  });
 });
 
 describe('balance: floors and episodes', () => {

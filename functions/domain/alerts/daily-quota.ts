@@ -67,7 +67,7 @@ export const dailyQuotaAlert = defineAlert<DailyQuotaFinding>({
         level: String(crossing.threshold),
         severity: crossing.severity,
         covers: crossing.covers,
-        summary: `${model} at ${Math.floor(percent)}% of its daily generation limit`,
+        summary: `${model} at ${formatPercent(percent)} of its daily generation limit`,
         model,
         used: state.dailyGenerations,
         limit,
