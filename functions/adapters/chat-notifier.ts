@@ -109,6 +109,22 @@ export function chatTargetsFrom(value: string | undefined, channels: readonly Ch
   }));
 }
 
+/**
+ * `main` (the alerts topic), fanned out to the chat channels' topics listed in `chatTopicArns`
+ * (CHAT_TOPIC_ARNS) when it lists any; the targets say which.
+ * @throws Error when the list does not match the config's chat channels.
+ */
+export function withChatChannels(
+  main: NotifierPort,
+  client: SNSClient,
+  chatTopicArns: string | undefined,
+  channels: readonly ChatChannel[],
+): { readonly notifier: NotifierPort; readonly targets: readonly ChatTarget[] } {
+  const targets = chatTargetsFrom(chatTopicArns, channels);
+  if (targets.length === 0) return { notifier: main, targets };
+  return { notifier: new FanoutNotifier({ main, chat: new SnsChatPublisher(client), targets }), targets };
+}
+
 export interface FanoutNotifierOptions {
   /** The alerts topic (or the outbox): email and machine subscribers. */
   readonly main: NotifierPort;

@@ -85,6 +85,15 @@ export function decodeStateValue(name: string, text: string): StateParameterValu
   };
 }
 
+/**
+ * The state parameters under `prefix` (STATE_PARAMETER_PREFIX), or undefined when it is not set.
+ * @throws TypeError when the prefix does not start and end with "/"
+ */
+export function stateParametersAt(prefix: string | undefined): SsmStateParameters | undefined {
+  const trimmed = prefix?.trim();
+  return trimmed ? new SsmStateParameters({ client: createSsmClient(), prefix: trimmed }) : undefined;
+}
+
 export class SsmStateParameters implements StatePublisherPort {
   readonly #client: SSMClient;
   readonly #prefix: string;
@@ -96,6 +105,11 @@ export class SsmStateParameters implements StatePublisherPort {
     }
     this.#client = options.client;
     this.#prefix = options.prefix;
+  }
+
+  /** The parameter name of `orgId`'s state. */
+  nameOf(orgId: string): string {
+    return stateParameterName(this.#prefix, orgId);
   }
 
   async write(orgId: string, value: StateParameterValue): Promise<void> {

@@ -47,7 +47,7 @@ export async function runGate(options: GateOptions, io: Io): Promise<number> {
       );
     }
     const value = await parameters.read(org.id);
-    source = `SSM parameter ${io.env.STATE_PARAMETER_PREFIX?.trim()}${org.id}`;
+    source = `SSM parameter ${parameters.nameOf(org.id)}`;
     found = value && {
       state: value.state,
       reasons: value.reasons,

@@ -11,13 +11,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
+import { withChatChannels } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore, ensureTable } from '../adapters/dynamo-store.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxNotifier } from '../adapters/outbox-notifier.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
-import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
+import { type SsmStateParameters, stateParametersAt } from '../adapters/ssm-state.ts';
 import { type Config, parseConfig, parseConfigText, parseJsonDocument } from '../config.ts';
 import { type GuardEnv, LOCAL_STATE_DIR } from '../contract.ts';
 import type { NotifierPort, RunwayPort, StorePort } from '../domain/types.ts';
@@ -207,10 +207,18 @@ export async function openStore(
   };
 }
 
-/** The SSM state parameters under STATE_PARAMETER_PREFIX, or undefined when it is not set. */
+/**
+ * The SSM state parameters under STATE_PARAMETER_PREFIX, or undefined when it is not set.
+ * @throws UsageError when the prefix is malformed.
+ */
 export function openStatePublisher(env: GuardEnv): SsmStateParameters | undefined {
-  const prefix = env.STATE_PARAMETER_PREFIX?.trim();
-  return prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
+  try {
+    return stateParametersAt(env.STATE_PARAMETER_PREFIX);
+  } catch (error) {
+    throw new UsageError(
+      `STATE_PARAMETER_PREFIX: ${(error as Error).message}; use the stack output StateParameterPrefix`,
+    );
+  }
 }
 
 /**
@@ -227,26 +235,28 @@ export function openNotifier(
   config?: Config,
 ): { notifier: NotifierPort; description: string } & Closer {
   if (env.TOPIC_ARN && !mode.demo) {
-    let targets: ReturnType<typeof chatTargetsFrom>;
+    const client = createSnsClient();
+    let fanout: ReturnType<typeof withChatChannels>;
     try {
-      targets = chatTargetsFrom(env.CHAT_TOPIC_ARNS, config?.chat ?? []);
+      fanout = withChatChannels(
+        new SnsNotifier({ client, topicArn: env.TOPIC_ARN }),
+        client,
+        env.CHAT_TOPIC_ARNS,
+        config?.chat ?? [],
+      );
     } catch (error) {
+      client.destroy();
       throw new UsageError((error as Error).message);
     }
-    const client = createSnsClient();
-    const main = new SnsNotifier({ client, topicArn: env.TOPIC_ARN });
-    if (targets.length === 0) {
-      return {
-        notifier: main,
-        description: `SNS topic ${env.TOPIC_ARN}`,
-        close: async () => client.destroy(),
-      };
-    }
+    const { notifier, targets } = fanout;
     return {
-      notifier: new FanoutNotifier({ main, chat: new SnsChatPublisher(client), targets }),
-      description: `SNS topic ${env.TOPIC_ARN} and ${targets.length} chat channel topic(s) (${targets
-        .map((t) => t.label)
-        .join(', ')})`,
+      notifier,
+      description:
+        targets.length === 0
+          ? `SNS topic ${env.TOPIC_ARN}`
+          : `SNS topic ${env.TOPIC_ARN} and ${targets.length} chat channel topic(s) (${targets
+              .map((t) => t.label)
+              .join(', ')})`,
       close: async () => client.destroy(),
     };
   }

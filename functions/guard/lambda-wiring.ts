@@ -4,13 +4,13 @@
  * STATE_PARAMETER_PREFIX; each organization's key comes from Secrets Manager by name.
  */
 import { readFileSync } from 'node:fs';
-import { chatTargetsFrom, FanoutNotifier, SnsChatPublisher } from '../adapters/chat-notifier.ts';
+import { withChatChannels } from '../adapters/chat-notifier.ts';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamo-store.ts';
 import { createRunwayClient } from '../adapters/runway-client.ts';
 import { createSecretsManagerClient, SdkSecretValueSource } from '../adapters/sdk-secret-source.ts';
 import { ApiKeyNotSetError, ApiKeySecretMissingError, SecretKeyReader } from '../adapters/secrets.ts';
 import { createSnsClient, SnsNotifier } from '../adapters/sns-notifier.ts';
-import { createSsmClient, SsmStateParameters } from '../adapters/ssm-state.ts';
+import { stateParametersAt } from '../adapters/ssm-state.ts';
 import { parseConfigText } from '../config.ts';
 import { GUARD_CONFIG_FILE, type GuardEnv, type GuardEnvName } from '../contract.ts';
 import { ApiKeyUnavailableError, type GuardDeps, type OrgTarget } from './cycle.ts';
@@ -37,13 +37,13 @@ export function wireLambda(env: GuardEnv): LambdaWiring {
   );
   const store = new DynamoStore({ client: createDocumentClient(), tableName: required(env, 'TABLE_NAME') });
   const snsClient = createSnsClient();
-  const alerts = new SnsNotifier({ client: snsClient, topicArn: required(env, 'TOPIC_ARN') });
   // CHAT_TOPIC_ARNS: one topic per chat channel of the config, in order; unset when the config has none.
-  const chatTargets = chatTargetsFrom(env.CHAT_TOPIC_ARNS, config.chat);
-  const notifier =
-    chatTargets.length === 0
-      ? alerts
-      : new FanoutNotifier({ main: alerts, chat: new SnsChatPublisher(snsClient), targets: chatTargets });
+  const { notifier } = withChatChannels(
+    new SnsNotifier({ client: snsClient, topicArn: required(env, 'TOPIC_ARN') }),
+    snsClient,
+    env.CHAT_TOPIC_ARNS,
+    config.chat,
+  );
   const secrets = new SecretKeyReader({
     // Credentials from the SDK's default chain: in Lambda, the function role's, from the environment.
     source: new SdkSecretValueSource({
@@ -69,8 +69,7 @@ export function wireLambda(env: GuardEnv): LambdaWiring {
       },
     }),
   );
-  const prefix = env.STATE_PARAMETER_PREFIX?.trim();
-  const statePublisher = prefix ? new SsmStateParameters({ client: createSsmClient(), prefix }) : undefined;
+  const statePublisher = stateParametersAt(env.STATE_PARAMETER_PREFIX);
   return {
     deps: { config, store, notifier, statePublisher },
     targets,

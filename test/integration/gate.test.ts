@@ -8,6 +8,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGate } from '../../functions/cli/gate.ts';
+import { UsageError } from '../../functions/cli/wiring.ts';
 import { type ConfigInput, parseConfig } from '../../functions/config.ts';
 import { addDays, utcDate } from '../../functions/domain/dates.ts';
 import type {
@@ -138,7 +139,10 @@ describe('budget-guard gate', () => {
   const ssm = mockClient(SSMClient);
   afterEach(() => ssm.reset());
 
-  async function gate(tableName: string, args: { now: Date; maxAgeMs?: number; fromParameter?: boolean }) {
+  async function gate(
+    tableName: string,
+    args: { now: Date; maxAgeMs?: number; fromParameter?: boolean; prefix?: string },
+  ) {
     let out = '';
     const code = await runGate(
       {
@@ -153,7 +157,7 @@ describe('budget-guard gate', () => {
         env: {
           TABLE_NAME: tableName,
           BUDGET_GUARD_CONFIG: JSON.stringify(configWith(19_000)),
-          STATE_PARAMETER_PREFIX: '/RunwayBudgetGuard/state/',
+          STATE_PARAMETER_PREFIX: args.prefix ?? '/RunwayBudgetGuard/state/',
         },
         cwd: '/nonexistent',
         stdout: (t) => {
@@ -225,4 +229,15 @@ describe('budget-guard gate', () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
     expect((await gate('unused', { now: NOW, fromParameter: true })).out).toMatch(/no state is stored/);
   });
+
+  it.each(['RunwayBudgetGuard/state', '/RunwayBudgetGuard/state'])(
+    'refuses a malformed STATE_PARAMETER_PREFIX (%s) as a usage error (exit 2), never as HOLD',
+    async (prefix) => {
+      const refused = gate('unused', { now: NOW, fromParameter: true, prefix });
+      await expect(refused).rejects.toThrow(UsageError);
+      await expect(refused).rejects.toThrow(
+        /^STATE_PARAMETER_PREFIX: The state parameter prefix must start and end with "\/".*StateParameterPrefix$/,
+      );
+    },
+  );
 });
