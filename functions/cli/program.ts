@@ -46,7 +46,9 @@ Environment:
   TABLE_NAME           DynamoDB table (unset: the embedded store in .budget-guard/)
   TOPIC_ARN            SNS topic (unset: print and append to .budget-guard/outbox.jsonl)
   CHAT_TOPIC_ARNS      chat channel topics, one per "chat" entry, comma-separated (with TOPIC_ARN)
-  BUDGET_GUARD_CONFIG  config JSON (else --config, else cdk.json's context.budgetGuard)
+  STATE_PARAMETER_PREFIX
+                       SSM prefix of the state parameters: check writes them, gate --from-parameter reads them
+  BUDGET_GUARD_CONFIG  config JSON, used when --config is not given (else cdk.json's context.budgetGuard)
 
 Exit codes: 0 done, 1 the cycle failed, 2 bad arguments or configuration.`;
 
