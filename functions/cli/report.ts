@@ -1,4 +1,6 @@
 /** The terminal report of `budget-guard check`: the organization overview, then what was notified. */
+
+import type { TierCapState } from '../domain/figures.ts';
 import {
   formatDate,
   formatInstant,
@@ -66,7 +68,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
           ? ''
           : ` — about ${Math.floor(b.daysLeft)} days at ${usd(b.burn.meanDaily)} a day${b.runsOutOn ? ` (runs out ~${formatDate(b.runsOutOn)})` : ''}`
       }`,
-      `Tier cap       ${formatNumber(o.maxMonthlyCreditSpend)} credits per 30 days; ${formatNumber(o.used30d)} used in the last 30 days (${formatPercent(o.capPercent)})`,
+      `Tier cap       ${tierCapText(o.maxMonthlyCreditSpend, o.tierCap)}`,
       `Month to date  ${money(o.monthToDate)}${o.forecast ? `; forecast for the month ${usd(o.forecast.projected)}` : ''}`,
       '',
       'Models (Runway daily window)',
@@ -134,4 +136,16 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `200,000 credits per 30 days; 131,839 used in the last 30 days (65%)`: the figure and its percent are what
+ * the cap counts, credits bought once purchases are known and credits used until then.
+ */
+export function tierCapText(
+  cap: number,
+  tierCap: Pick<TierCapState, 'basis' | 'counted' | 'percent'>,
+): string {
+  const counted = tierCap.basis === 'purchases' ? 'bought' : 'used';
+  return `${formatNumber(cap)} credits per 30 days; ${formatNumber(tierCap.counted)} ${counted} in the last 30 days (${formatPercent(tierCap.percent)})`;
 }
