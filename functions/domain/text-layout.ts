@@ -73,10 +73,8 @@ export function formatTable(
   maxRows?: number,
   footer: readonly (readonly string[])[] = [],
 ): string[] {
-  const cut = maxRows !== undefined && allRows.length > maxRows;
-  const rows = [...(cut ? allRows.slice(0, maxRows) : allRows), ...footer];
-  if (cut)
-    return [...formatTable(header, rows, indent), `${indent}and ${allRows.length - (maxRows ?? 0)} more`];
+  const shown = maxRows !== undefined && allRows.length > maxRows ? allRows.slice(0, maxRows) : allRows;
+  const rows = [...shown, ...footer];
   const widths = header.map((h, i) => Math.max(textWidth(h), ...rows.map((r) => textWidth(r[i] ?? ''))));
   const line = (cells: readonly string[]) =>
     indent +
@@ -84,5 +82,12 @@ export function formatTable(
       .map((c, i) => (i === 0 ? padEnd(c, widths[i] ?? 0) : padStart(c, widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(header), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  const more = allRows.length - shown.length;
+  return [
+    line(header),
+    indent + widths.map((w) => '-'.repeat(w)).join('  '),
+    ...shown.map(line),
+    ...(more > 0 ? [`${indent}and ${more} more`] : []),
+    ...footer.map(line),
+  ];
 }
