@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { type AlertKind, ALERT_KINDS as REGISTERED_KINDS } from './domain/alerts/registry.ts';
+import { recurringStepPercent } from './domain/figures.ts';
 import { formatIssues } from './validation.ts';
 
 export type { AlertKind };
@@ -96,28 +97,45 @@ const budgetSchema = z
       error: 'forecast needs a period longer than a day ("week", "month" or "quarter")',
       path: ['forecast'],
     }),
-    z.refine((b) => !(b.every && stepPercent(b.every, b.limit) < 5), {
-      error: 'a recurring step must be at least 5% of the limit, so alerts cannot flood',
-      path: ['every'],
-      when: (payload) => {
-        const v = payload.value as { every?: unknown; limit?: unknown };
-        return everySchema.safeParse(v.every).success && limitSchema.safeParse(v.limit).success;
-      },
-    }),
   );
 
+/** The smallest recurring step past a limit, in percent of it: smaller ones would flood. */
+const STEP_PERCENT_MIN = 5;
+
 /**
- * A recurring step as a percentage of the limit. A step in one unit against a limit in the other converts at
- * the default $0.01 a credit (the check is only a floor against floods).
+ * Every recurring step is at least {@link STEP_PERCENT_MIN}% of its budget's limit, measured as the guard
+ * measures it (`recurringStepPercent`, at the config's `usdPerCredit` when the step and the limit are in
+ * different units). Checked on the whole config, where the price is known; budgets whose `every` or `limit`
+ * is itself invalid are left to their own issues.
  */
-function stepPercent(
-  every: { percent: number } | { credits: number } | { usd: number },
-  limit: { credits: number } | { usd: number },
-): number {
-  if ('percent' in every) return every.percent;
-  const toCredits = (v: { credits: number } | { usd: number }) => ('credits' in v ? v.credits : v.usd * 100);
-  return (toCredits(every) / toCredits(limit)) * 100;
-}
+const recurringStepsAtLeastMin = z.superRefine<unknown>(
+  (value, payload) => {
+    const config = value as { organizations?: unknown; usdPerCredit?: unknown };
+    const price =
+      typeof config.usdPerCredit === 'number' && config.usdPerCredit > 0 ? config.usdPerCredit : 0.01;
+    if (!Array.isArray(config.organizations)) return;
+    config.organizations.forEach((org: unknown, i) => {
+      const budgets = (org as { budgets?: unknown } | null)?.budgets;
+      if (!Array.isArray(budgets)) return;
+      budgets.forEach((budget: unknown, j) => {
+        const b = budget as { every?: unknown; limit?: unknown } | null;
+        const every = everySchema.safeParse(b?.every);
+        const limit = limitSchema.safeParse(b?.limit);
+        if (!every.success || !limit.success) return;
+        const step = recurringStepPercent({ every: every.data, limit: limit.data }, price);
+        if (step === undefined || step >= STEP_PERCENT_MIN) return;
+        payload.addIssue({
+          code: 'custom',
+          message: `a recurring step must be at least ${STEP_PERCENT_MIN}% of the limit, so alerts cannot flood`,
+          path: ['organizations', i, 'budgets', j, 'every'],
+          input: b?.every,
+        });
+      });
+    });
+  },
+  // Reported alongside every other problem of the document, as the other whole-config checks are.
+  { when: () => true },
+);
 
 /** Control, line-separator and bidirectional characters an organization name may not hold. */
 const NAME_CONTROLS = /[\p{Cc}\p{Cs}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
@@ -315,7 +333,7 @@ export const configSchema = z
     chat: z._default(z.array(chatChannelSchema), []),
     deployment: z.optional(deploymentSchema),
   })
-  .check(uniqueIds('organizations', 'organization ids must be unique'));
+  .check(uniqueIds('organizations', 'organization ids must be unique'), recurringStepsAtLeastMin);
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

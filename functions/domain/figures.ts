@@ -214,7 +214,10 @@ export function budgetThresholds(budget: BudgetConfig, percent: number, usdPerCr
 }
 
 /** A budget's recurring step past the limit, in percent of the limit; undefined without `every`. */
-export function recurringStepPercent(budget: BudgetConfig, usdPerCredit: number): number | undefined {
+export function recurringStepPercent(
+  budget: Pick<BudgetConfig, 'every' | 'limit'>,
+  usdPerCredit: number,
+): number | undefined {
   const every = budget.every;
   if (!every) return undefined;
   if ('percent' in every) return every.percent;

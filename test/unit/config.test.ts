@@ -156,6 +156,53 @@ describe('deployment settings', () => {
   });
 });
 
+describe('recurring steps past the limit: at least 5% of it, at the configured price', () => {
+  const STEP_PROBLEM =
+    '$.organizations[0].budgets[0].every: a recurring step must be at least 5% of the limit, so alerts cannot flood';
+
+  it.each([
+    { name: 'a percent step under 5', every: { percent: 4 }, problem: '$.organizations[0].budgets[0].every' },
+    {
+      name: 'credits, 1% of a credit limit',
+      every: { credits: 10 },
+      limit: { credits: 1000 },
+      problem: STEP_PROBLEM,
+    },
+    { name: 'dollars, 1% of a dollar limit', every: { usd: 5 }, problem: STEP_PROBLEM },
+    // $1 at $0.01 a credit is 100 credits: 1% of 10,000.
+    {
+      name: '$1 against 10,000 credits',
+      every: { usd: 1 },
+      limit: { credits: 10_000 },
+      problem: STEP_PROBLEM,
+    },
+  ])('refuses $name', ({ every, limit, problem }) => {
+    const problems = problemsOf(withBudget({ every, ...(limit ? { limit } : {}) }));
+    expect(problems.some((p) => p.startsWith(problem))).toBe(true);
+  });
+
+  it("converts a step and a limit in different units at the config's usdPerCredit, not at $0.01", () => {
+    const doc = withBudget({ every: { usd: 1 }, limit: { credits: 10_000 } }) as Record<string, unknown>;
+    // At $0.001 a credit, $1 is 1,000 credits: 10% of 10,000.
+    expect(parseConfig({ ...doc, usdPerCredit: 0.001 }, 'test').organizations[0]?.budgets[0]?.every).toEqual({
+      usd: 1,
+    });
+    // At $0.0001 a credit, 20,000 credits ($2) of limit and a step of 100 credits: 0.5%, refused whatever the price.
+    const small = withBudget({ every: { credits: 100 }, limit: { usd: 2 } }) as Record<string, unknown>;
+    expect(problemsOf({ ...small, usdPerCredit: 0.0001 })).toContain(STEP_PROBLEM);
+  });
+
+  it("reports a too-small step alongside the document's other problems", () => {
+    const doc = withBudget({ every: { credits: 10 }, limit: { credits: 1000 }, thresholds: [] });
+    expect(problemsOf(doc)).toEqual(
+      expect.arrayContaining([
+        STEP_PROBLEM,
+        '$.organizations[0].budgets[0].thresholds: needs at least one threshold, e.g. [80, 100]',
+      ]),
+    );
+  });
+});
+
 describe('each problem names its JSON path', () => {
   it.each([
     {
