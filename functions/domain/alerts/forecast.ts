@@ -5,8 +5,8 @@
  * warning.
  */
 import type { BudgetConfig } from '../../config.ts';
-import { addDays, utcDate } from '../dates.ts';
-import { type PeriodForecast, roundCredits } from '../figures.ts';
+import { addDays, periodKey, utcDate } from '../dates.ts';
+import { limitInCredits, type PeriodForecast, roundCredits } from '../figures.ts';
 import {
   formatDate,
   formatDateRange,
@@ -27,6 +27,7 @@ import {
   type MessageContext,
   percentOf,
   RUNWAY_PAGES,
+  SAMPLE_USD_PER_CREDIT,
 } from './alert.ts';
 import { scopeText } from './budget.ts';
 
@@ -108,6 +109,29 @@ function draft(f: ForecastFinding, ctx: MessageContext): Draft {
   };
 }
 
+/** The finding of `budget` projected past its limit: the one way to it, for the rule and its samples. */
+function forecastFinding(
+  budget: BudgetConfig,
+  periodKey: string,
+  limitCredits: number,
+  forecast: PeriodForecast,
+  exhaustedOn: string | undefined,
+): ForecastFinding {
+  return {
+    kind: 'forecast',
+    rule: budget.id,
+    period: periodKey,
+    level: 'projected',
+    severity: 'warning',
+    covers: [],
+    summary: `budget ${budget.id} projected at ${formatPercent(percentOf(forecast.projected, limitCredits))} by the end of the ${PERIOD_NOUN[budget.period]}`,
+    budget,
+    limitCredits,
+    forecast,
+    exhaustedOn,
+  };
+}
+
 export const forecastAlert = defineAlert<ForecastFinding>({
   kind: 'forecast',
   evaluate({ input, overview }) {
@@ -127,19 +151,7 @@ export const forecastAlert = defineAlert<ForecastFinding>({
         daysToLimit <= forecast.daysLeft
           ? addDays(today, Math.max(0, Math.ceil(daysToLimit - forecast.restOfToday)))
           : undefined;
-      out.push({
-        kind: 'forecast',
-        rule: budget.id,
-        period: row.periodKey,
-        level: 'projected',
-        severity: 'warning',
-        covers: [],
-        summary: `budget ${budget.id} projected at ${formatPercent(percentOf(forecast.projected, limitCredits))} by the end of the ${PERIOD_NOUN[budget.period]}`,
-        budget,
-        limitCredits,
-        forecast,
-        exhaustedOn,
-      });
+      out.push(forecastFinding(budget, row.periodKey, limitCredits, forecast, exhaustedOn));
     });
     return out;
   },
@@ -151,10 +163,7 @@ export const forecastAlert = defineAlert<ForecastFinding>({
       finding: () =>
         sampleFinding({
           rule: 'monthly-total',
-          period: '2026-11',
-          summary: 'budget monthly-total projected at 116% by the end of the month',
           budget: { period: 'month', limit: { usd: 5000 }, thresholds: [50, 80, 100] },
-          limitCredits: 500_000,
           // At 09:30, 14.5 of today's 24 hours are left: 412,345 so far + 19,850 a day × (8 + 0.604) days.
           forecast: { start: '2026-11-01', end: '2026-11-30', toDate: 412_345, fullDaysLeft: 8 },
           burnDays: { from: '2026-11-15', to: '2026-11-21' },
@@ -168,11 +177,8 @@ export const forecastAlert = defineAlert<ForecastFinding>({
       finding: () =>
         sampleFinding({
           rule: 'quarterly-total',
-          period: '2026-Q4',
-          summary: 'budget quarterly-total projected at 105% by the end of the quarter',
           budget: { period: 'quarter', limit: { usd: 15_000 }, thresholds: [80, 100] },
-          limitCredits: 1_500_000,
-          // 1,050,000 so far + 19,850 a day × (39 + 0.604) days left in the quarter.
+          // 800,000 so far + 19,850 a day × (39 + 0.604) days left in the quarter = 1,586,139.
           forecast: { start: '2026-10-01', end: '2026-12-31', toDate: 800_000, fullDaysLeft: 39 },
           burnDays: { from: '2026-11-15', to: '2026-11-21' },
           // (1,500,000 − 800,000) / 19,850 = 35.3 days from now.
@@ -187,10 +193,7 @@ export const forecastAlert = defineAlert<ForecastFinding>({
       finding: () =>
         sampleFinding({
           rule: 'monthly-total',
-          period: '2026-11',
-          summary: 'budget monthly-total projected at 100.4% by the end of the month',
           budget: { period: 'month', limit: { usd: 5000 }, thresholds: [50, 80, 100] },
-          limitCredits: 500_000,
           // 490,000 so far + 19,850 a day × the 0.604 of today left = 501,993.
           forecast: { start: '2026-11-01', end: '2026-11-30', toDate: 490_000, fullDaysLeft: 0 },
           burnDays: { from: '2026-11-23', to: '2026-11-29' },
@@ -207,30 +210,23 @@ const SAMPLE_REST_OF_TODAY = 14.5 / 24;
 
 /**
  * A sample warning for a `forecast: true` budget named after its rule, projected at the samples' pace from
- * `toDate` over the rest of today and `fullDaysLeft` more days.
+ * `toDate` over the rest of today and `fullDaysLeft` more days, through the rule's own {@link forecastFinding}
+ * (its period key, limit and summary are derived as the rule derives them).
  */
 function sampleFinding(s: {
   readonly rule: string;
-  readonly period: string;
-  readonly summary: string;
   readonly budget: Pick<BudgetConfig, 'limit' | 'thresholds'> & { readonly period: PeriodForecast['period'] };
-  readonly limitCredits: number;
   readonly forecast: Pick<PeriodForecast, 'start' | 'end' | 'toDate' | 'fullDaysLeft'>;
   readonly burnDays: { readonly from: string; readonly to: string };
   readonly exhaustedOn: string;
 }): ForecastFinding {
   const daysLeft = s.forecast.fullDaysLeft + SAMPLE_REST_OF_TODAY;
-  return {
-    kind: 'forecast',
-    rule: s.rule,
-    period: s.period,
-    level: 'projected',
-    severity: 'warning',
-    covers: [],
-    summary: s.summary,
-    budget: { id: s.rule, ...s.budget, forecast: true },
-    limitCredits: s.limitCredits,
-    forecast: {
+  const budget: BudgetConfig = { id: s.rule, ...s.budget, forecast: true };
+  return forecastFinding(
+    budget,
+    periodKey(budget.period, s.forecast.start),
+    limitInCredits(budget.limit, SAMPLE_USD_PER_CREDIT),
+    {
       period: s.budget.period,
       ...s.forecast,
       projected: Math.round(s.forecast.toDate + SAMPLE_MEAN_DAILY * daysLeft),
@@ -238,6 +234,6 @@ function sampleFinding(s: {
       restOfToday: SAMPLE_REST_OF_TODAY,
       burn: { meanDaily: SAMPLE_MEAN_DAILY, basisDays: 7, ...s.burnDays },
     },
-    exhaustedOn: s.exhaustedOn,
-  };
+    s.exhaustedOn,
+  );
 }

@@ -109,22 +109,29 @@ function draft(f: TierChangeFinding, ctx: MessageContext): Draft {
   };
 }
 
-function sample(name: string, changes: readonly TierChange[]) {
+/**
+ * The finding for `changes` against the tier of `previousDate`. Its period is that day, not today: a change not
+ * yet announced keeps that baseline, so a run on a later day that finds the same change finds the same ledger
+ * item instead of a second one. Info when every change is an increase, else a warning.
+ */
+function tierChangeFinding(changes: readonly TierChange[], previousDate: string): TierChangeFinding {
   return {
-    name,
-    severity: changes.every((c) => c.better) ? ('info' as const) : ('warning' as const),
-    finding: (): TierChangeFinding => ({
-      kind: 'tier-change',
-      rule: 'tier',
-      period: '2026-11-22',
-      level: changesFingerprint(changes),
-      severity: changes.every((c) => c.better) ? 'info' : 'warning',
-      covers: [],
-      summary: `Runway changed ${changes.length} tier limits`,
-      changes,
-      previousDate: '2026-11-21',
-    }),
+    kind: 'tier-change',
+    rule: 'tier',
+    period: previousDate,
+    level: changesFingerprint(changes),
+    severity: changes.every((c) => c.better) ? 'info' : 'warning',
+    covers: [],
+    summary: `Runway changed ${changes.length} tier limit${changes.length > 1 ? 's' : ''}`,
+    changes,
+    previousDate,
   };
+}
+
+/** A sample: `changes` since the day before the samples' day, through the rule's own finding. */
+function sample(name: string, changes: readonly TierChange[]) {
+  const finding = () => tierChangeFinding(changes, '2026-11-21');
+  return { name, severity: finding().severity, finding };
 }
 
 export const tierChangeAlert = defineAlert<TierChangeFinding>({
@@ -181,21 +188,7 @@ export const tierChangeAlert = defineAlert<TierChangeFinding>({
       }
     }
     if (changes.length === 0) return [];
-    return [
-      {
-        kind: 'tier-change',
-        rule: 'tier',
-        // The day of the tier compared with, not today: a change not yet announced keeps that baseline, so a
-        // run on a later day that finds the same change finds the same ledger item instead of a second one.
-        period: prev.date,
-        level: changesFingerprint(changes),
-        severity: changes.every((c) => c.better) ? 'info' : 'warning',
-        covers: [],
-        summary: `Runway changed ${changes.length} tier limit${changes.length > 1 ? 's' : ''}`,
-        changes,
-        previousDate: prev.date,
-      },
-    ];
+    return [tierChangeFinding(changes, prev.date)];
   },
   draft,
   samples: [
