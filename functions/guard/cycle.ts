@@ -62,7 +62,7 @@ import {
   type UsageRange,
   type UsageReport,
 } from '../domain/types.ts';
-import { type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
+import { errorMessage, type Logger, type MetricsSink, noMetrics, silentLogger } from '../observability.ts';
 import {
   DEFAULT_LEASE_MS,
   type DeliveryOutcome,
@@ -417,7 +417,7 @@ async function reportReadFailure(run: Run, reason: unknown, stored: StoredState)
   if (!delivered.ok) {
     run.log.error('delivering notifications failed', {
       orgId: run.org.id,
-      error: errorText(delivered.reason),
+      error: errorMessage(delivered.reason),
     });
   }
   return fail(run, reason, delivered.ok ? delivered.value : [], 'reading Runway failed');
@@ -656,7 +656,7 @@ async function publishState(
   try {
     await publisher.write(run.org.id, stateParameterValue(status, since, run.now));
   } catch (error) {
-    const message = `writing the state parameter failed: ${errorText(error)}; the next run writes it`;
+    const message = `writing the state parameter failed: ${errorMessage(error)}; the next run writes it`;
     run.log.error(message, { orgId: run.org.id });
     return { status, error: message };
   }
@@ -698,10 +698,6 @@ function emitOrgMetrics(metrics: MetricsSink, orgId: string, snapshot: Snapshot,
       model: m.model,
     });
   }
-}
-
-function errorText(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function fail(
