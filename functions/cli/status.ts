@@ -40,7 +40,7 @@ import {
   localPaths,
   openStore,
   type ReadCommandOptions,
-  UsageError,
+  selectOrganizations,
 } from './wiring.ts';
 
 export interface StatusOptions extends ReadCommandOptions {
@@ -61,7 +61,7 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
   const now = options.now ?? new Date();
   const wall = options.wall ?? (() => new Date());
   const { config, source, demo } = await loadStoredStateConfig({ ...options, now }, io);
-  const orgs = chooseOrganizations(config, options.orgId);
+  const orgs = selectOrganizations(config, options.orgId);
   const schedule = scheduleFacts(config.schedule);
 
   // Demo mode reads the demo's own store and outbox, never the table or the topic.
@@ -95,18 +95,6 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
   for (const f of report.unknown) io.stderr(`budget-guard: warning: ${f.message}\n`);
   io.stdout(options.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
   return report.ok ? 0 : 1;
-}
-
-/** `--org`, or every configured organization. */
-function chooseOrganizations(config: Config, orgId: string | undefined): Config['organizations'] {
-  if (orgId === undefined) return config.organizations;
-  const org = config.organizations.find((o) => o.id === orgId);
-  if (!org) {
-    throw new UsageError(
-      `Unknown organization "${orgId}". Configured: ${config.organizations.map((o) => o.id).join(', ')}.`,
-    );
-  }
-  return [org];
 }
 
 async function readOrganization(

@@ -21,7 +21,7 @@ import {
   samplesOf,
 } from '../domain/alerts/registry.ts';
 import type { Io } from './check.ts';
-import { loadConfig, openNotifier, UsageError } from './wiring.ts';
+import { loadConfig, openNotifier, selectOrganizations, UsageError } from './wiring.ts';
 
 export interface TestAlertOptions {
   readonly configPath?: string | undefined;
@@ -91,15 +91,9 @@ export async function runTestAlert(options: TestAlertOptions, io: Io): Promise<n
     demo: false,
     now,
   });
-  const org =
-    options.orgId === undefined
-      ? config.organizations[0]
-      : config.organizations.find((o) => o.id === options.orgId);
-  if (!org) {
-    throw new UsageError(
-      `Unknown organization "${options.orgId}". Configured: ${config.organizations.map((o) => o.id).join(', ')}.`,
-    );
-  }
+  // Without --org, the first organization: a test alert shows what subscribers get, for any of them.
+  const [org] = selectOrganizations(config, options.orgId);
+  if (!org) throw new UsageError('The config has no organization.');
   const { samples, notes } = chooseSamples(config, kind);
   const printed: string[] = [];
   const notifier = openNotifier(io.env, io.cwd, (text) => printed.push(text), { demo: false }, config);

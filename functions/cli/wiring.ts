@@ -151,17 +151,27 @@ export function chooseOrganization(
   config: Config,
   orgId: string | undefined,
 ): Config['organizations'][number] {
+  const [only, ...others] = selectOrganizations(config, orgId);
+  if (only && others.length === 0) return only;
   const ids = config.organizations.map((o) => o.id);
-  if (orgId === undefined) {
-    const [only, ...others] = config.organizations;
-    if (only && others.length === 0) return only;
+  throw new UsageError(
+    `The config has ${ids.length} organizations: choose one with --org (${ids.join(', ')}).`,
+  );
+}
+
+/**
+ * `--org`'s organization, or every configured one without it.
+ * @throws UsageError naming the configured ids when `orgId` is not one of them.
+ */
+export function selectOrganizations(config: Config, orgId: string | undefined): Config['organizations'] {
+  if (orgId === undefined) return config.organizations;
+  const org = config.organizations.find((o) => o.id === orgId);
+  if (!org) {
     throw new UsageError(
-      `The config has ${ids.length} organizations: choose one with --org (${ids.join(', ')}).`,
+      `Unknown organization "${orgId}". Configured: ${config.organizations.map((o) => o.id).join(', ')}.`,
     );
   }
-  const org = config.organizations.find((o) => o.id === orgId);
-  if (!org) throw new UsageError(`Unknown organization "${orgId}". Configured: ${ids.join(', ')}.`);
-  return org;
+  return [org];
 }
 
 /**
@@ -281,15 +291,7 @@ export async function openRunway(options: {
   demo: boolean;
   now: Date;
 }): Promise<{ targets: OrgTarget[]; description: string; simulated: boolean } & Closer> {
-  let orgs = options.config.organizations;
-  if (options.orgId !== undefined) {
-    orgs = orgs.filter((o) => o.id === options.orgId);
-    if (orgs.length === 0) {
-      throw new UsageError(
-        `Unknown organization "${options.orgId}". Configured: ${options.config.organizations.map((o) => o.id).join(', ')}.`,
-      );
-    }
-  }
+  const orgs = selectOrganizations(options.config, options.orgId);
   if (options.demo) {
     const fixed = options.now;
     const simulator = await startDemoSimulator({ now: () => fixed });
