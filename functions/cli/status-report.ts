@@ -13,7 +13,7 @@ import {
   type TopicSubscription,
   verdict,
 } from '../domain/status.ts';
-import { wrap } from '../domain/text-layout.ts';
+import { bullet, wrap } from '../domain/text-layout.ts';
 import type { StatusState } from '../domain/types.ts';
 import { formatInterval } from '../schedule.ts';
 
@@ -159,7 +159,7 @@ function row(label: string, value: string, indent = '  '): string {
 /** Continuation lines under a row's value, `hang` further in. */
 function more(text: string, hang = ''): string[] {
   const pad = `  ${' '.repeat(LABEL)}${hang}`;
-  return wrap(text, WIDTH - pad.length).map((line) => pad + line);
+  return wrap(text, WIDTH, pad);
 }
 
 function lastSuccessText(last: LastSuccess, schedule: ScheduleFacts): string {
@@ -224,15 +224,12 @@ function renderOrganization(org: OrgStatusReport, schedule: ScheduleFacts): stri
 
 function renderSubscriptions(subscriptions: SubscriptionsReport): string[] {
   if (!subscriptions.applicable) {
-    return [
-      'Subscriptions',
-      ...wrap(`not applicable: ${subscriptions.reason}`, WIDTH - 2).map((l) => `  ${l}`),
-    ];
+    return ['Subscriptions', ...wrap(`not applicable: ${subscriptions.reason}`, WIDTH, '  ')];
   }
   const lines = [`Subscriptions of SNS topic ${subscriptions.topicArn}`];
   if (!subscriptions.listed) {
     const text = `could not list subscriptions: ${subscriptions.error}${subscriptions.known ? '' : ' (unknown; not counted as a problem)'}`;
-    return [...lines, ...wrap(text, WIDTH - 2).map((l) => `  ${l}`)];
+    return [...lines, ...wrap(text, WIDTH, '  ')];
   }
   if (subscriptions.emails.length === 0) lines.push('  the config lists no email subscriptions');
   const width = Math.max(LABEL, ...subscriptions.emails.map((e) => e.email.length + 2));
@@ -242,7 +239,7 @@ function renderSubscriptions(subscriptions: SubscriptionsReport): string[] {
     for (const advice of e.advice) {
       // A command stays on one line, to copy.
       if (advice.startsWith('aws ')) lines.push(pad + advice);
-      else lines.push(...wrap(advice, WIDTH - pad.length).map((l) => pad + l));
+      else lines.push(...wrap(advice, WIDTH, pad));
     }
   }
   for (const o of subscriptions.others) {
@@ -271,8 +268,7 @@ export function renderStatus(report: StatusReport): string {
   lines.push('', ...renderSubscriptions(report.subscriptions));
   if (report.attention.length > 0) {
     lines.push('', 'Needs attention');
-    for (const f of report.attention)
-      lines.push(...wrap(f.message, WIDTH - 4).map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)));
+    for (const f of report.attention) lines.push(...bullet(f.message, WIDTH));
   }
   lines.push('', report.verdict);
   return `${lines.join('\n')}\n`;
