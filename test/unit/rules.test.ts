@@ -445,6 +445,18 @@ describe('balance: floors and episodes', () => {
     };
   }
 
+  it.each([
+    { balance: 400, left: 'less than a day' },
+    { balance: 1500, left: '1 day' },
+    { balance: 3000, left: '3 days' },
+  ])(
+    'says how long $balance credits last at 1,000 a day as the message does: $left',
+    ({ balance: b, left }) => {
+      const { finding } = balance({ org: { lowBalance: { credits: 5000 } }, details: { creditBalance: b } });
+      expect(finding?.summary).toBe(`credit balance below its floor (${left} of spend left)`);
+    },
+  );
+
   /** A run at `now` with `creditBalance` against a 5000-credit floor, after a run that left `balanceEpisode`. */
   const runAt = (now: string, creditBalance: number, balanceEpisode?: BalanceEpisode) =>
     balance({ now, org: { lowBalance: { credits: 5000 } }, details: { creditBalance }, balanceEpisode });

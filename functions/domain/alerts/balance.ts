@@ -107,12 +107,6 @@ function lowSinceText(period: string, now: Date): string {
     : `the check in the hour from ${formatHourKey(period)} (the first that saw it)`;
 }
 
-/** `0 days`, `1 day`, `9 days`. */
-function wholeDays(days: number): string {
-  const n = Math.floor(days);
-  return `${n} day${n === 1 ? '' : 's'}`;
-}
-
 /** Whether the tier's 30-day purchase cap leaves room to buy `needed` credits, in words. */
 export function capRoomText(
   needed: number,
@@ -225,7 +219,7 @@ export const balanceAlert = defineAlert<BalanceFinding>({
         summary:
           state.daysLeft === undefined
             ? 'credit balance below its floor'
-            : `credit balance below its floor (about ${wholeDays(state.daysLeft)} of spend left)`,
+            : `credit balance below its floor (${dayCount(state.daysLeft)} of spend left)`,
         ...state,
       },
     ];
