@@ -8,6 +8,7 @@ import { modelRule } from '../../functions/domain/alerts/alert.ts';
 import { dailyQuotaAlert } from '../../functions/domain/alerts/daily-quota.ts';
 import { type Finding, renderFinding } from '../../functions/domain/alerts/registry.ts';
 import { buildSubject } from '../../functions/domain/alerts/render.ts';
+import { tierChangeAlert } from '../../functions/domain/alerts/tier-change.ts';
 import { encodeKeyPart, KEY_PART_MAX_BYTES } from '../../functions/domain/ledger-key.ts';
 import { plainText, shownName } from '../../functions/domain/outside-text.ts';
 import { formatModelTable } from '../../functions/domain/overview-tables.ts';
@@ -138,6 +139,26 @@ describe('text from outside', () => {
     }
     expect(card.metadata.additionalContext.rule).not.toMatch(unwanted);
     expect(message.json.model).toBe(`${long}${BIDI}\u0007`);
+  });
+
+  it('a model named like the tier cap does not read as the tier cap in a tier-change message', () => {
+    const sample = tierChangeAlert.samples[0];
+    if (!sample) throw new Error('no tier-change sample');
+    const ctx = {
+      orgId: 'studio',
+      orgName: 'Studio',
+      usdPerCredit: 0.01,
+      now: new Date('2026-11-22T09:30:00Z'),
+    };
+    for (const name of ['tier cap', 'tier cap (credits per 30 days)']) {
+      const finding = {
+        ...sample.finding(ctx),
+        changes: [{ what: `${name} daily limit`, before: 100, after: 50, better: false }],
+      };
+      const message = renderFinding(finding as Finding, ctx);
+      expect(message.text).toContain(name);
+      expect(message.text).not.toMatch(/^ {2}Tier cap /m);
+    }
   });
 
   it('the config refuses an organization name with control characters, clearly', () => {

@@ -11,13 +11,19 @@ import type { ModelState } from '../types.ts';
 import { type Draft, defineAlert, type FindingBase, type MessageContext, RUNWAY_PAGES } from './alert.ts';
 
 export interface TierChange {
-  /** `tier cap`, or `<model> daily limit` / `<model> concurrency`, or `<model>` for added/removed models. */
+  /** {@link TIER_CAP_CHANGE}, or `<model> daily limit` / `<model> concurrency` (also for added or removed models). */
   readonly what: string;
   readonly before: number | null | 'absent';
   readonly after: number | null | 'absent';
   /** True when the change gives the organization more room. */
   readonly better: boolean;
 }
+
+/**
+ * The `what` of the tier cap's change. Every model change ends in ` daily limit` or ` concurrency`, so no model
+ * name, however it is spelled, makes a change read as this one.
+ */
+const TIER_CAP_CHANGE = 'tier cap (credits per 30 days)';
 
 export interface TierChangeFinding extends FindingBase {
   readonly kind: 'tier-change';
@@ -57,7 +63,7 @@ function draft(f: TierChangeFinding, ctx: MessageContext): Draft {
       : `Runway tier limits changed — ${f.changes.length} changes, ${
           allBetter ? 'all increases' : `${lowered} lowered`
         }`;
-  const cap = f.changes.find((c) => c.what.startsWith('tier cap'));
+  const cap = f.changes.find((c) => c.what === TIER_CAP_CHANGE);
   const capDollars = (v: number | null | 'absent') =>
     typeof v === 'number' ? formatUsd(v, ctx.usdPerCredit) : formatLimit(v);
   return {
@@ -143,7 +149,7 @@ export const tierChangeAlert = defineAlert<TierChangeFinding>({
     const cur = input.details;
     if (prev.maxMonthlyCreditSpend !== cur.maxMonthlyCreditSpend) {
       changes.push({
-        what: 'tier cap (credits per 30 days)',
+        what: TIER_CAP_CHANGE,
         before: prev.maxMonthlyCreditSpend,
         after: cur.maxMonthlyCreditSpend,
         better: cur.maxMonthlyCreditSpend > prev.maxMonthlyCreditSpend,
@@ -193,7 +199,7 @@ export const tierChangeAlert = defineAlert<TierChangeFinding>({
   draft,
   samples: [
     sample('tier-change', [
-      { what: 'tier cap (credits per 30 days)', before: 200_000, after: 2_000_000, better: true },
+      { what: TIER_CAP_CHANGE, before: 200_000, after: 2_000_000, better: true },
       { what: 'gen4.5 daily limit', before: 1000, after: 5000, better: true },
       { what: 'gen4.5 concurrency', before: 5, after: 10, better: true },
     ]),
