@@ -143,8 +143,8 @@ export function stateOf(conditions: readonly { severity: string }[]): StatusStat
  * The first day whose usage a purchase inference since `previous` needs: the start of the month of the
  * previous read (its month to date tells what had been used by then).
  */
-export function purchaseBasisStart(previous: Snapshot | undefined): string | undefined {
-  return previous ? startOfMonth(previous.date) : undefined;
+export function purchaseBasisStart(previous: Snapshot): string {
+  return startOfMonth(previous.date);
 }
 
 /**
@@ -173,7 +173,7 @@ export function purchasedToday(input: {
     balanceThen: previous.creditBalance,
     balanceNow: input.details.creditBalance,
     usage: input.usage,
-    from: startOfMonth(previous.date),
+    from: purchaseBasisStart(previous),
     usedThen: previous.monthToDateCredits,
     today,
     knownFrom: input.knownFrom,

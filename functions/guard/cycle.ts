@@ -498,7 +498,7 @@ async function mergeUsage(
   // before the window when the previous read was last month and more than 30 days ago from its start).
   const storedFrom = storedUsageFrom(run);
   let knownFrom = storedFrom < rangeStart ? storedFrom : rangeStart;
-  const basis = purchaseBasisStart(stored.previous);
+  const basis = stored.previous && purchaseBasisStart(stored.previous);
   if (basis !== undefined && basis < knownFrom && basis >= historyStart && basis >= addDays(run.today, -62)) {
     for (const day of await run.deps.store.getUsage(run.org.id, basis, addDays(knownFrom, -1))) {
       if (!usage.has(day.date)) usage.set(day.date, day);
