@@ -117,11 +117,6 @@ export function periodKey(period: BudgetPeriod, date: string): string {
   return PERIODS[period].key(date, utc(date));
 }
 
-/** Days in the `period` that `date` falls in. */
-export function periodDays(period: BudgetPeriod, date: string): number {
-  return daysBetween(periodStart(period, date), periodEnd(period, date)) + 1;
-}
-
 /** Fraction of the UTC day `instant` falls in that is still ahead of it, in [0, 1). */
 export function restOfDay(instant: Date): number {
   const start = Date.parse(`${utcDate(instant)}T00:00:00Z`);
