@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { type AlertKind, ALERT_KINDS as REGISTERED_KINDS } from './domain/alerts/registry.ts';
 import { recurringStepPercent } from './domain/figures.ts';
+import { hasControlCharacters } from './domain/outside-text.ts';
 import { formatIssues } from './validation.ts';
 
 export type { AlertKind };
@@ -137,9 +138,6 @@ const recurringStepsAtLeastMin = z.superRefine<unknown>(
   { when: () => true },
 );
 
-/** Control, line-separator and bidirectional characters an organization name may not hold. */
-const NAME_CONTROLS = /[\p{Cc}\p{Cs}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
-
 const lowBalanceSchema = z
   .strictObject({
     credits: z.optional(z.number().check(z.gte(0))),
@@ -159,7 +157,7 @@ const organizationSchema = z
     name: z.string().check(
       z.minLength(1),
       z.maxLength(60),
-      z.refine((name) => !NAME_CONTROLS.test(name), {
+      z.refine((name) => !hasControlCharacters(name), {
         error:
           'an organization name may not contain control characters, line breaks or bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C): they break subjects and emails',
       }),

@@ -12,6 +12,8 @@
 const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
 /** C0, DEL and C1 controls, lone surrogates (not valid UTF-8), and the line and paragraph separators. */
 const CONTROLS = /[\p{Cc}\p{Cs}\u2028\u2029]/gu;
+/** Either of the two sets above. */
+const ANY_CONTROL = /[\p{Cc}\p{Cs}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 const WHITESPACE_RUN = /\s+/gu;
 
 /** Names in tables are shortened to this many characters (the full name stays in the JSON body). */
@@ -25,6 +27,11 @@ const ELLIPSIS = '…';
  * largest single cost of importing the guard), and most runs never cut a name.
  */
 let segmenter: Intl.Segmenter | undefined;
+
+/** Whether `text` holds a control, separator or bidirectional character ({@link plainText} removes them). */
+export function hasControlCharacters(text: string): boolean {
+  return ANY_CONTROL.test(text);
+}
 
 /** `text` without control or bidirectional characters, whitespace runs (line breaks, tabs) as one space. */
 export function plainText(text: string): string {
