@@ -315,6 +315,11 @@ export function spendByModel(
     .sort((a, b) => b.credits - a.credits);
 }
 
+/** `value / limit` in percent; 0 for a limit that is not positive. */
+export function percentOf(value: number, limit: number): number {
+  return limit > 0 ? (value / limit) * 100 : 0;
+}
+
 /**
  * Measures the tier cap. Runway caps credits BOUGHT in any 30 days (autobilling recharges only up to what
  * remains); the guard infers purchases from balance changes and counts them once it has watched for 30 days,
@@ -346,7 +351,7 @@ export function tierCapState(input: {
     cap,
     basis: watched ? 'purchases' : 'usage',
     counted,
-    percent: cap > 0 ? (counted / cap) * 100 : 0,
+    percent: percentOf(counted, cap),
     room,
     from,
     to: today,

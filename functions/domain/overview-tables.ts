@@ -40,9 +40,9 @@ export function formatBudgetTable(budgets: Overview['budgets'], usdPerCredit: nu
       usd(b.spent),
       usd(b.limitCredits),
       formatPercent(b.percent),
-      b.projected === undefined
+      b.projected === undefined || b.projectedPercent === undefined
         ? '—'
-        : `${usd(b.projected)} (${formatPercent((b.projected / b.limitCredits) * 100)})`,
+        : `${usd(b.projected)} (${formatPercent(b.projectedPercent)})`,
     ]),
   );
 }

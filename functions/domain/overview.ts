@@ -20,6 +20,7 @@ import {
   limitInCredits,
   type MonthForecast,
   type PeriodForecast,
+  percentOf,
   projectDay,
   roundCredits,
   spendBetween,
@@ -144,10 +145,10 @@ export function computeOverview(input: RuleInput): Overview {
       model: b.model,
       limitCredits,
       spent,
-      percent: limitCredits > 0 ? (spent / limitCredits) * 100 : 0,
+      percent: percentOf(spent, limitCredits),
       projected,
       projectedPercent:
-        projected === undefined || !(limitCredits > 0) ? undefined : (projected / limitCredits) * 100,
+        projected === undefined || !(limitCredits > 0) ? undefined : percentOf(projected, limitCredits),
       forecast,
     };
   });

@@ -148,11 +148,6 @@ export const RUNWAY_PAGES = {
 /** Where the config lives, for advice that asks to change it. */
 export const CONFIG_PLACE = "the guard's configuration (cdk.json, context.budgetGuard)";
 
-/** `value / limit` in percent; 0 for a limit that is not positive. */
-export function percentOf(value: number, limit: number): number {
-  return limit > 0 ? (value / limit) * 100 : 0;
-}
-
 /**
  * The rule of a finding scoped to one model, when the kind also has organization-wide rules (`reserved`):
  * the model's name as is, unless it equals a reserved rule or starts with `model:`; then `model:<name>`. So a

@@ -2,9 +2,11 @@
  * `daily-quota`: a model's generations in Runway's daily window reach a threshold of its non-null daily limit
  * (Runway answers 429 at 100%). Once per model × UTC day × threshold; warning, critical at 100%.
  */
+
 import { utcDate } from '../dates.ts';
+import { percentOf } from '../figures.ts';
 import { formatNumber, formatPercent, round2 } from '../format.ts';
-import { type Draft, defineAlert, type FindingBase, percentOf, RUNWAY_PAGES } from './alert.ts';
+import { type Draft, defineAlert, type FindingBase, RUNWAY_PAGES } from './alert.ts';
 import { highestCrossed } from './thresholds.ts';
 
 export interface DailyQuotaFinding extends FindingBase {

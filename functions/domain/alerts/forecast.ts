@@ -6,7 +6,7 @@
  */
 import type { BudgetConfig } from '../../config.ts';
 import { addDays, periodKey, utcDate } from '../dates.ts';
-import { limitInCredits, type PeriodForecast, roundCredits } from '../figures.ts';
+import { limitInCredits, type PeriodForecast, percentOf, roundCredits } from '../figures.ts';
 import {
   formatDate,
   formatDateRange,
@@ -25,7 +25,6 @@ import {
   defineAlert,
   type FindingBase,
   type MessageContext,
-  percentOf,
   RUNWAY_PAGES,
   SAMPLE_USD_PER_CREDIT,
 } from './alert.ts';
@@ -54,7 +53,7 @@ function draft(f: ForecastFinding, ctx: MessageContext): Draft {
   const fc = f.forecast;
   const period = formatPeriod(fc.period, fc.start, fc.end);
   const overBy = fc.projected - f.limitCredits;
-  const projectedPercent = (fc.projected / f.limitCredits) * 100;
+  const projectedPercent = percentOf(fc.projected, f.limitCredits);
   const maxDaily = fc.daysLeft > 0 ? Math.max(0, f.limitCredits - fc.toDate) / fc.daysLeft : 0;
   return {
     subject: `${f.budget.id} forecast ${usd(fc.projected)} of ${usd(f.limitCredits)} for ${fc.period === 'week' ? `week ${f.period.slice(5)}` : period.replace(/ \(.*\)$/, '')}`,
