@@ -169,13 +169,15 @@ export function dayCumulativeReached(
 }
 
 /**
- * The day a projected balance runs out at `meanDaily` spend per day, counting from `today`
- * (undefined when nothing is being spent).
+ * The UTC day `credits` run out at `meanDaily` a day spent evenly over the hours from `now`: the rest of today
+ * spends its share first (undefined when nothing is being spent). Credits that last exactly to midnight run
+ * out on the day that ends there. The balance's run-out day and the day a forecast budget reaches its limit,
+ * alike.
  */
-export function runOutDate(balance: number, meanDaily: number, today: string): string | undefined {
+export function runOutDate(credits: number, meanDaily: number, now: Date): string | undefined {
   if (meanDaily <= 0) return undefined;
-  if (balance <= 0) return today;
-  return addDays(today, Math.floor(balance / meanDaily));
+  const at = now.getTime() + (Math.max(0, credits) / meanDaily) * 86_400_000;
+  return utcDate(new Date(Math.max(now.getTime(), Math.ceil(at) - 1)));
 }
 
 /** The last day of the month, re-exported for messages. */

@@ -246,15 +246,23 @@ describe('month forecast', () => {
 });
 
 describe('run-out day and median', () => {
+  // At noon: half of today is still to be spent.
   it.each([
     { balance: 5000, meanDaily: 1000, date: '2026-11-25' },
-    { balance: 5999, meanDaily: 1000, date: '2026-11-25' },
+    { balance: 5999, meanDaily: 1000, date: '2026-11-26' },
+    { balance: 400, meanDaily: 1000, date: '2026-11-20' },
+    { balance: 600, meanDaily: 1000, date: '2026-11-21' },
     { balance: 0, meanDaily: 1000, date: '2026-11-20' },
     { balance: -10, meanDaily: 1000, date: '2026-11-20' },
     { balance: 5000, meanDaily: 0, date: undefined },
     { balance: 5000, meanDaily: -50, date: undefined },
-  ])('balance $balance at $meanDaily a day runs out on $date', ({ balance, meanDaily, date }) => {
-    expect(runOutDate(balance, meanDaily, '2026-11-20')).toBe(date);
+  ])('balance $balance at $meanDaily a day, at noon, runs out on $date', ({ balance, meanDaily, date }) => {
+    expect(runOutDate(balance, meanDaily, new Date('2026-11-20T12:00:00Z'))).toBe(date);
+  });
+
+  it('counts from the hour: 1.92 days of credits at 09:30 last into the day after tomorrow', () => {
+    expect(runOutDate(38_200, 19_850, new Date('2026-11-22T09:30:00Z'))).toBe('2026-11-24');
+    expect(runOutDate(38_200, 19_850, new Date('2026-11-22T00:00:00Z'))).toBe('2026-11-23');
   });
 
   it.each([

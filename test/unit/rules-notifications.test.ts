@@ -293,9 +293,10 @@ describe('the digest on the same inputs', () => {
     });
     expect(creditsNeeded <= capLeft).toBe(enough);
     expect(message.text.replace(/\s+/g, ' ')).toContain(enough ? 'enough for that purchase' : 'NOT enough');
-    // The burn is the mean of 25 Nov – 1 Dec: (−3 000 + 4 × 2 000 + 3 000 + 2 000) / 7 ≈ 1 428.57 a day.
+    // The burn is the mean of 25 Nov – 1 Dec: (−3 000 + 4 × 2 000 + 3 000 + 2 000) / 7 ≈ 1 428.57 a day. From
+    // 09:00, 1 000 credits last 16.8 hours: into the next day.
     expect(message.text).toContain(
-      `Runs out        about ${enough ? 'Wed 6 Jan 2027: 35 days' : 'Wed 2 Dec 2026: less than a day'}`,
+      `Runs out        about ${enough ? 'Wed 6 Jan 2027: 35 days' : 'Thu 3 Dec 2026: less than a day'}`,
     );
   });
 });

@@ -23,6 +23,7 @@ import {
   type MessageContext,
   RUNWAY_PAGES,
   type RuleInput,
+  SAMPLE_NOW,
 } from './alert.ts';
 
 /** The balance against its floors: the `balance` rule, the status and the digest read the same figures. */
@@ -71,7 +72,7 @@ export function evaluateBalance(
     floorDays,
     burn,
     daysLeft,
-    runsOutOn: runOutDate(balance, burn.meanDaily, today),
+    runsOutOn: runOutDate(balance, burn.meanDaily, input.now),
     breached,
     creditsNeeded: Math.max(0, Math.ceil(target - balance)),
     capLeft: cap.room,
@@ -200,6 +201,17 @@ function draft(f: BalanceFinding, ctx: MessageContext): Draft {
   };
 }
 
+/** `credit balance below its floor (3 days of spend left)`. */
+function balanceSummary(daysLeft: number | undefined): string {
+  return daysLeft === undefined
+    ? 'credit balance below its floor'
+    : `credit balance below its floor (${dayCount(daysLeft)} of spend left)`;
+}
+
+/** The sample's balance and burn: 38,200 credits at 19,850 a day. */
+const SAMPLE_BALANCE = 38_200;
+const SAMPLE_MEAN_DAILY = 19_850;
+
 export const balanceAlert = defineAlert<BalanceFinding>({
   kind: 'balance',
   evaluate({ input, overview }) {
@@ -216,10 +228,7 @@ export const balanceAlert = defineAlert<BalanceFinding>({
         level: 'critical',
         severity: 'critical',
         covers: [],
-        summary:
-          state.daysLeft === undefined
-            ? 'credit balance below its floor'
-            : `credit balance below its floor (${dayCount(state.daysLeft)} of spend left)`,
+        summary: balanceSummary(state.daysLeft),
         ...state,
       },
     ];
@@ -237,13 +246,14 @@ export const balanceAlert = defineAlert<BalanceFinding>({
         level: 'critical',
         severity: 'critical',
         covers: [],
-        summary: 'credit balance below its floor (about 1 day of spend left)',
-        balance: 38_200,
+        summary: balanceSummary(SAMPLE_BALANCE / SAMPLE_MEAN_DAILY),
+        balance: SAMPLE_BALANCE,
         floorCredits: 50_000,
         floorDays: 7,
-        burn: { meanDaily: 19_850, basisDays: 7, from: '2026-11-15', to: '2026-11-21' },
-        daysLeft: 38_200 / 19_850,
-        runsOutOn: '2026-11-23',
+        burn: { meanDaily: SAMPLE_MEAN_DAILY, basisDays: 7, from: '2026-11-15', to: '2026-11-21' },
+        daysLeft: SAMPLE_BALANCE / SAMPLE_MEAN_DAILY,
+        // 1.92 days from 09:30: into the 24th.
+        runsOutOn: runOutDate(SAMPLE_BALANCE, SAMPLE_MEAN_DAILY, SAMPLE_NOW),
         breached: ['credits', 'days'],
         // max(50,000, 138,950) + 30 × 19,850 − 38,200.
         creditsNeeded: 696_250,

@@ -5,8 +5,8 @@
  * warning.
  */
 import type { BudgetConfig } from '../../config.ts';
-import { addDays, periodKey, utcDate } from '../dates.ts';
-import { limitInCredits, type PeriodForecast, percentOf, roundCredits } from '../figures.ts';
+import { periodKey, utcDate } from '../dates.ts';
+import { limitInCredits, type PeriodForecast, percentOf, roundCredits, runOutDate } from '../figures.ts';
 import {
   formatDate,
   formatDateRange,
@@ -134,7 +134,7 @@ function forecastFinding(
 export const forecastAlert = defineAlert<ForecastFinding>({
   kind: 'forecast',
   evaluate({ input, overview }) {
-    const today = utcDate(input.now);
+    const _today = utcDate(input.now);
     const out: ForecastFinding[] = [];
     input.org.budgets.forEach((budget, i) => {
       const row = overview.budgets[i];
@@ -144,12 +144,11 @@ export const forecastAlert = defineAlert<ForecastFinding>({
       // Already over the limit: the budget rule speaks; a forecast would only repeat it.
       if (forecast.projected < limitCredits || forecast.toDate >= limitCredits) return;
       const meanDaily = forecast.burn.meanDaily;
-      // The rest of today counts as part of a day: the limit falls on the day the cumulative spend reaches it.
-      const daysToLimit = meanDaily > 0 ? (limitCredits - forecast.toDate) / meanDaily : Infinity;
+      // The limit falls on the day the cumulative spend reaches it, the rest of today counting as part of a day.
+      const remaining = limitCredits - forecast.toDate;
+      const daysToLimit = meanDaily > 0 ? remaining / meanDaily : Infinity;
       const exhaustedOn =
-        daysToLimit <= forecast.daysLeft
-          ? addDays(today, Math.max(0, Math.ceil(daysToLimit - forecast.restOfToday)))
-          : undefined;
+        daysToLimit <= forecast.daysLeft ? runOutDate(remaining, meanDaily, input.now) : undefined;
       out.push(forecastFinding(budget, row.periodKey, limitCredits, forecast, exhaustedOn));
     });
     return out;
