@@ -30,7 +30,7 @@ interface FoundState {
 /** Returns 0 (go) or 1 (hold); throws UsageError/ConfigError (exit 2). */
 export async function runGate(options: GateOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
-  const { config, demo } = await loadStoredStateConfig({ ...options, now }, io);
+  const { config, demo } = await loadStoredStateConfig(options, io);
   const org = chooseOrganization(config, options.orgId);
   // Stale as `status` judges it (the heartbeat alarm's window), plus the parameter's refresh interval.
   const defaultMaxAgeMs =

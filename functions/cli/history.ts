@@ -126,7 +126,7 @@ export async function runHistory(options: HistoryOptions, io: Io): Promise<numbe
   if (problem) throw new UsageError(problem);
   if (options.model !== undefined && options.model.trim() === '') throw new UsageError('--model is empty');
 
-  const { config, demo } = await loadStoredStateConfig({ ...options, now }, io);
+  const { config, demo } = await loadStoredStateConfig(options, io);
   const org = chooseOrganization(config, options.orgId);
 
   const store = await openStore(io.env, io.cwd, { demo });

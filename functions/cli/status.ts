@@ -60,7 +60,7 @@ export interface StatusOptions extends ReadCommandOptions {
 export async function runStatus(options: StatusOptions, io: Io): Promise<number> {
   const now = options.now ?? new Date();
   const wall = options.wall ?? (() => new Date());
-  const { config, source, demo } = await loadStoredStateConfig({ ...options, now }, io);
+  const { config, source, demo } = await loadStoredStateConfig(options, io);
   const orgs = selectOrganizations(config, options.orgId);
   const schedule = scheduleFacts(config.schedule);
 

@@ -89,7 +89,6 @@ export async function runTestAlert(options: TestAlertOptions, io: Io): Promise<n
     env: io.env,
     cwd: io.cwd,
     demo: false,
-    now,
   });
   // Without --org, the first organization: a test alert shows what subscribers get, for any of them.
   const [org] = selectOrganizations(config, options.orgId);

@@ -81,7 +81,6 @@ export async function loadConfig(options: {
   env: GuardEnv;
   cwd: string;
   demo: boolean;
-  now: Date;
 }): Promise<{ config: Config; source: string }> {
   const fromFile = async (path: string, source: string) => {
     let text: string;
@@ -132,7 +131,7 @@ export async function loadConfig(options: {
  * @throws ConfigError for an invalid document; UsageError when there is none.
  */
 export async function loadStoredStateConfig(
-  options: { readonly configPath?: string | undefined; readonly demo: boolean; readonly now: Date },
+  options: { readonly configPath?: string | undefined; readonly demo: boolean },
   io: { readonly env: GuardEnv; readonly cwd: string },
 ): Promise<{ config: Config; source: string; demo: boolean }> {
   const demo = options.demo || (!io.env.RUNWAYML_API_SECRET?.trim() && !io.env.TABLE_NAME?.trim());
@@ -141,7 +140,6 @@ export async function loadStoredStateConfig(
     env: io.env,
     cwd: io.cwd,
     demo,
-    now: options.now,
   });
   return { config, source, demo };
 }
@@ -356,7 +354,6 @@ export async function openGuardSources(options: {
     env: options.env,
     cwd: options.cwd,
     demo,
-    now: options.now,
   });
   const runway = await openRunway({ config, orgId: options.orgId, env: options.env, demo, now: options.now });
   return { config, configSource, runway, mode: { demo } };
