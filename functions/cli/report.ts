@@ -7,12 +7,14 @@ import {
   formatMoney,
   formatNumber,
   formatPercent,
+  formatSpan,
   formatUsd,
 } from '../domain/format.ts';
 import { tableName } from '../domain/outside-text.ts';
 import { formatBudgetTable, formatModelTable } from '../domain/overview-tables.ts';
 import { formatTable, TABLE_ROWS_MAX } from '../domain/text-layout.ts';
 import type { OrgCycleResult } from '../guard/cycle.ts';
+import { DEFAULT_LEASE_MS } from '../guard/delivery.ts';
 
 export interface ReportContext {
   readonly usdPerCredit: number;
@@ -126,7 +128,7 @@ export function renderReport(result: OrgCycleResult, ctx: ReportContext): string
   if (inFlight > 0) {
     lines.push(
       `  ${inFlight} alert(s) were not sent by this run: another run is sending them right now (it holds their`,
-      '  lease for up to 2 minutes). If no other run is active, run `check` again after that and they go out.',
+      `  lease for up to ${formatSpan(DEFAULT_LEASE_MS / 1000)}). If no other run is active, run \`check\` again after that and they go out.`,
     );
   }
   for (const x of n) {
