@@ -301,9 +301,9 @@ export interface StorePort {
   listLedger(orgId: string): Promise<LedgerEntry[]>;
   /**
    * Records, on a claimed alert that stays `pending`, the destinations it already reached, so the retry skips
-   * them. Optional: a store without it re-sends to every destination on retry (at least once).
+   * them.
    */
-  recordDelivered?(input: {
+  recordDelivered(input: {
     readonly orgId: string;
     readonly key: string;
     readonly destinations: readonly string[];

@@ -606,22 +606,19 @@ function finish(
 ): OrgCycleResult {
   const { evaluated, notifications, stateError } = outcome;
   const failedPublishes = notifications.filter((n) => n.outcome === 'failed');
-  const failed = stateError ? [...failedPublishes, stateError] : failedPublishes;
+  const ok = failedPublishes.length === 0 && !stateError;
   emitOrgMetrics(run.metrics, run.org.id, evaluated.snapshot, evaluated.overview);
-  run.metrics.emit(
-    [{ name: failed.length ? METRIC.cycleFailed : METRIC.cycleSucceeded, value: 1, unit: 'Count' }],
-    {},
-  );
+  run.metrics.emit([{ name: ok ? METRIC.cycleSucceeded : METRIC.cycleFailed, value: 1, unit: 'Count' }], {});
   run.log.info('guard cycle finished', {
     orgId: run.org.id,
-    ok: failed.length === 0,
+    ok,
     state: evaluated.status.state,
     usageDaysWritten: outcome.usageDaysWritten,
     notifications: notifications.map((n) => ({ key: n.key, outcome: n.outcome })),
   });
   return {
     ...run.base,
-    ok: failed.length === 0,
+    ok,
     error:
       failedPublishes.length > 0
         ? {

@@ -138,7 +138,7 @@ export async function deliver(
         if (error instanceof PartialDeliveryError && error.delivered.size > 0) {
           // The claim rewrote the item, so record everything reached so far, not only this attempt's.
           const destinations = [...new Set([...item.delivered, ...error.delivered.keys()])];
-          await store.recordDelivered?.({ orgId, key, destinations });
+          await store.recordDelivered({ orgId, key, destinations });
           deps.log.error('a notification reached some destinations only; the rest are retried next run', {
             orgId,
             key,
