@@ -138,6 +138,10 @@ export function sampleContext(overrides: Partial<MessageContext> = {}): MessageC
   };
 }
 
+/** The first line of every test notification (`budget-guard test-alert`), in the email and the chat card. */
+export const TEST_NOTIFICATION_BANNER =
+  'TEST NOTIFICATION — sent by `budget-guard test-alert` to prove delivery and filters. The figures are examples; no action is needed.';
+
 /** Pages of Runway's developer portal that advice points to. */
 export const RUNWAY_PAGES = {
   usage: 'the Usage page of the Runway developer portal (dev.runwayml.com)',

@@ -14,7 +14,7 @@
  */
 import { cutText, plainLines, plainText } from '../outside-text.ts';
 import type { Message } from '../types.ts';
-import type { Draft, FindingBase, MessageContext } from './alert.ts';
+import { type Draft, type FindingBase, type MessageContext, TEST_NOTIFICATION_BANNER } from './alert.ts';
 
 export const CHAT_CARD_VERSION = '1.0';
 /** Slack shows at most 3,000 characters of one text section; a longer description would be cut by Slack. */
@@ -56,9 +56,7 @@ export function renderChatCard(
   subject: string,
 ): ChatCard {
   const facts = draft.facts.slice(0, CHAT_FACTS_MAX).map(([label, value]) => `• ${label}: ${value}`);
-  const banner = ctx.test
-    ? ['TEST NOTIFICATION from `budget-guard test-alert`: the figures are examples; no action is needed.', '']
-    : [];
+  const banner = ctx.test ? [TEST_NOTIFICATION_BANNER, ''] : [];
   // Names in the draft come from outside (Runway's model names): the card gets them as the email text does,
   // without control or bidirectional characters.
   const description = cutText(

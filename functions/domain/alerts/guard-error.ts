@@ -3,6 +3,7 @@
  * (401/403), the key is not set, or Runway answers with data that fails validation. Raised from a failed
  * read, not by a rule. Once per organization × reason × UTC day; critical.
  */
+import { utcDate } from '../dates.ts';
 import { formatInstant } from '../format.ts';
 import { type Draft, defineAlert, type FindingBase, type MessageContext, RUNWAY_PAGES } from './alert.ts';
 
@@ -170,7 +171,7 @@ export const guardErrorAlert = defineAlert<GuardErrorFinding>({
             keySource: `Secrets Manager secret budget-guard/runway/${ctx.orgId}`,
             lastSuccessAt: new Date(ctx.now.getTime() - 3_600_000).toISOString(),
           },
-          ctx.now.toISOString().slice(0, 10),
+          utcDate(ctx.now),
         ),
     },
     {
@@ -189,7 +190,7 @@ export const guardErrorAlert = defineAlert<GuardErrorFinding>({
               attempts: 3,
             },
           },
-          ctx.now.toISOString().slice(0, 10),
+          utcDate(ctx.now),
         ),
     },
   ],

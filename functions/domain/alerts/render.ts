@@ -9,7 +9,7 @@ import { cutText, plainLines, plainText, shownName } from '../outside-text.ts';
 import { emptyRecord } from '../records.ts';
 import { bullet, factLines, wrap } from '../text-layout.ts';
 import type { Message } from '../types.ts';
-import type { Draft, FindingBase, MessageContext } from './alert.ts';
+import { type Draft, type FindingBase, type MessageContext, TEST_NOTIFICATION_BANNER } from './alert.ts';
 import { renderChatCard } from './chat.ts';
 
 export const MESSAGE_SCHEMA = 'runway-budget-guard/notification/v1';
@@ -75,12 +75,7 @@ function fitToSns(message: Message): Message {
 export function render(finding: FindingBase, draft: Draft, ctx: MessageContext): Message {
   const lines: string[] = [];
   if (ctx.test) {
-    lines.push(
-      ...wrap(
-        'TEST NOTIFICATION — sent by `budget-guard test-alert` to prove delivery and filters. The figures are examples; no action is needed.',
-      ),
-      '',
-    );
+    lines.push(...wrap(TEST_NOTIFICATION_BANNER), '');
   }
   lines.push(...wrap(draft.headline), '', ...factLines(draft.facts));
   for (const section of draft.sections ?? []) lines.push('', section.title, ...section.lines);

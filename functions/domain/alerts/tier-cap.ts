@@ -4,7 +4,7 @@
  * inferred from balance changes; until the guard has watched the balance for 30 days, credits used stand in,
  * and the message says so. Once per threshold × month; warning, critical at 100%.
  */
-import { addDays, utcDate, utcMonth } from '../dates.ts';
+import { addDays, utcMonth } from '../dates.ts';
 import { CAP_WINDOW_DAYS, MIN_PURCHASE_CREDITS, roundCredits, type TierCapState } from '../figures.ts';
 import {
   formatCredits,
@@ -124,7 +124,7 @@ export const tierCapAlert = defineAlert<TierCapFinding>({
       {
         kind: 'tier-cap',
         rule: 'max-monthly-credit-spend',
-        period: utcMonth(utcDate(input.now)),
+        period: utcMonth(input.now),
         level: String(crossing.threshold),
         severity: crossing.severity,
         covers: crossing.covers,
