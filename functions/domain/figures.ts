@@ -86,9 +86,6 @@ export interface PeriodForecast {
   readonly burn: BurnRate;
 }
 
-/** @deprecated the month's forecast: a {@link PeriodForecast} over a month. */
-export type MonthForecast = PeriodForecast & { readonly monthToDate: number };
-
 /**
  * End-of-period projection: spend so far + the mean of the last 7 complete days × the days still ahead,
  * counting the rest of today (so on the period's last day the projection still adds the evening, and on its
@@ -125,18 +122,6 @@ export function forecastPeriod(
     restOfToday: rest,
     burn: { ...burn, meanDaily },
   };
-}
-
-/** The month's {@link forecastPeriod}, with `monthToDate` for the snapshot and the report. */
-export function forecastMonth(
-  index: UsageIndex,
-  now: Date,
-  historyStart: string,
-  model?: string,
-  minBasisDays = 3,
-): MonthForecast | undefined {
-  const forecast = forecastPeriod(index, now, historyStart, 'month', model, minBasisDays);
-  return forecast && { ...forecast, monthToDate: forecast.toDate };
 }
 
 /**

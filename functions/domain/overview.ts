@@ -15,10 +15,8 @@ import {
   utcDate,
 } from './dates.ts';
 import {
-  forecastMonth,
   forecastPeriod,
   limitInCredits,
-  type MonthForecast,
   type PeriodForecast,
   percentOf,
   projectDay,
@@ -79,7 +77,7 @@ export interface Overview {
   /** `tierCap.percent`, kept for readers of the older shape. */
   readonly capPercent: number;
   readonly monthToDate: number;
-  readonly forecast?: MonthForecast | undefined;
+  readonly forecast?: PeriodForecast | undefined;
   readonly balance: BalanceState;
   readonly models: readonly ModelRow[];
   /** The last 7 days (today last) by model, largest spender first. */
@@ -175,7 +173,7 @@ export function computeOverview(input: RuleInput): Overview {
     tierCap,
     capPercent: tierCap.percent,
     monthToDate: spendBetween(usage, startOfMonth(today), today),
-    forecast: forecastMonth(usage, input.now, input.historyStart),
+    forecast: forecastPeriod(usage, input.now, input.historyStart, 'month'),
     balance: evaluateBalance(input, tierCap),
     models,
     recent: { dates, rows, totals: dates.map((d) => spendOn(usage, d)) },

@@ -17,7 +17,6 @@ import {
 import {
   burnRate,
   dayCumulativeReached,
-  forecastMonth,
   forecastPeriod,
   indexUsage,
   median,
@@ -180,15 +179,15 @@ describe('month forecast', () => {
       '2026-11-07': { a: 300 },
     });
     // 18:00: a quarter of today is still ahead.
-    const forecast = forecastMonth(data, new Date('2026-11-07T18:00:00Z'), '2026-01-01');
+    const forecast = forecastPeriod(data, new Date('2026-11-07T18:00:00Z'), '2026-01-01', 'month');
     // Basis Oct 31 – Nov 6 (crossing the month boundary): 7 400 / 7.
     expect(forecast?.burn).toMatchObject({ from: '2026-10-31', to: '2026-11-06', basisDays: 7 });
-    expect(forecast?.monthToDate).toBe(6700);
+    expect(forecast?.toDate).toBe(6700);
     expect(forecast?.daysLeft).toBe(23.25);
     expect(forecast?.projected).toBe(Math.round(6700 + (7400 / 7) * 23.25));
     // Per model: b's mean is 400 / 7.
-    const forB = forecastMonth(data, new Date('2026-11-07T18:00:00Z'), '2026-01-01', 'b');
-    expect(forB?.monthToDate).toBe(400);
+    const forB = forecastPeriod(data, new Date('2026-11-07T18:00:00Z'), '2026-01-01', 'month', 'b');
+    expect(forB?.toDate).toBe(400);
     expect(forB?.projected).toBe(Math.round(400 + (400 / 7) * 23.25));
   });
 
@@ -198,7 +197,7 @@ describe('month forecast', () => {
     { now: '2028-02-28T18:00:00Z', daysLeft: 1.25, fullDaysLeft: 1 },
     { now: '2027-02-28T23:00:00Z', daysLeft: 1 / 24, fullDaysLeft: 0 },
   ])('at $now, $daysLeft days are left, the rest of today included', ({ now, daysLeft, fullDaysLeft }) => {
-    const forecast = forecastMonth(usage({}), new Date(now), '2020-01-01');
+    const forecast = forecastPeriod(usage({}), new Date(now), '2020-01-01', 'month');
     expect(forecast?.daysLeft).toBeCloseTo(daysLeft, 9);
     expect(forecast?.fullDaysLeft).toBe(fullDaysLeft);
   });
@@ -206,8 +205,8 @@ describe('month forecast', () => {
   it('on the last day of a month the projection still adds the rest of the day', () => {
     const data = usage({ '2026-11-29': { a: 700 }, '2026-11-30': { a: 50 } });
     // Mean 700 / 7 = 100 a day; at 12:00 half of today is left: 750 so far + 50.
-    expect(forecastMonth(data, new Date('2026-11-30T12:00:00Z'), '2020-01-01')).toMatchObject({
-      monthToDate: 750,
+    expect(forecastPeriod(data, new Date('2026-11-30T12:00:00Z'), '2020-01-01', 'month')).toMatchObject({
+      toDate: 750,
       projected: 800,
     });
   });
@@ -232,14 +231,14 @@ describe('month forecast', () => {
 
   it('needs 3 complete days of history', () => {
     const now = new Date('2026-11-20T12:00:00Z');
-    expect(forecastMonth(usage({}), now, '2026-11-18')).toBeUndefined();
-    expect(forecastMonth(usage({}), now, '2026-11-17')?.burn.basisDays).toBe(3);
+    expect(forecastPeriod(usage({}), now, '2026-11-18', 'month')).toBeUndefined();
+    expect(forecastPeriod(usage({}), now, '2026-11-17', 'month')?.burn.basisDays).toBe(3);
   });
 
   it('a net-refund basis never projects below month to date', () => {
     const data = usage({ '2026-11-18': { a: -3000 }, '2026-11-20': { a: 100 } });
-    expect(forecastMonth(data, new Date('2026-11-20T12:00:00Z'), '2026-01-01')).toMatchObject({
-      monthToDate: -2900,
+    expect(forecastPeriod(data, new Date('2026-11-20T12:00:00Z'), '2026-01-01', 'month')).toMatchObject({
+      toDate: -2900,
       projected: -2900,
     });
   });
