@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { type AlertKind, ALERT_KINDS as REGISTERED_KINDS } from './domain/alerts/registry.ts';
+import { BUDGET_PERIODS } from './domain/dates.ts';
 import { recurringStepPercent } from './domain/figures.ts';
 import { hasControlCharacters } from './domain/outside-text.ts';
 import { formatIssues } from './validation.ts';
@@ -44,9 +45,6 @@ const limitSchema = z.union(
   [z.strictObject({ credits: positiveAmount }), z.strictObject({ usd: positiveAmount })],
   { error: 'limit takes exactly one of {"credits": N} or {"usd": N}' },
 );
-
-/** The periods a budget can run over (UTC): the day, the ISO week from Monday, the month, the quarter. */
-export const BUDGET_PERIODS = ['day', 'week', 'month', 'quarter'] as const;
 
 /**
  * A recurring step past the limit: once spend is over 100%, one more alert each time it grows by this much

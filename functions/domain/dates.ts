@@ -66,8 +66,9 @@ export function isIsoDate(value: string): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // Budget periods: the UTC day, ISO week (Monday to Sunday), month and quarter a date falls in.
 
-/** The periods a budget can run over. */
-export type BudgetPeriod = 'day' | 'week' | 'month' | 'quarter';
+/** The periods a budget can run over (UTC): the day, the ISO week from Monday, the month, the quarter. */
+export const BUDGET_PERIODS = ['day', 'week', 'month', 'quarter'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
 function utc(date: string): Date {
   return new UTCDateMini(`${date}T00:00:00Z`);

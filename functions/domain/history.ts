@@ -1,4 +1,14 @@
-import { addDays, dateRange, daysBetween, isIsoDate, periodEnd, periodKey, periodStart } from './dates.ts';
+import {
+  addDays,
+  BUDGET_PERIODS,
+  type BudgetPeriod,
+  dateRange,
+  daysBetween,
+  isIsoDate,
+  periodEnd,
+  periodKey,
+  periodStart,
+} from './dates.ts';
 import { ownValue, recordFrom } from './records.ts';
 import type { OrgStatus, Snapshot, UsageDay } from './types.ts';
 
@@ -11,9 +21,9 @@ export const RUNWAY_USAGE_DAYS = 90;
 export type HistoryFormat = 'table' | 'csv' | 'json' | 'jsonl';
 export const HISTORY_FORMATS: readonly HistoryFormat[] = ['table', 'csv', 'json', 'jsonl'];
 
-/** One row per UTC day, ISO week (Monday to Sunday), calendar month or calendar quarter. */
-export type HistoryGrouping = 'day' | 'week' | 'month' | 'quarter';
-export const HISTORY_GROUPINGS: readonly HistoryGrouping[] = ['day', 'week', 'month', 'quarter'];
+/** One row per UTC day, ISO week (Monday to Sunday), calendar month or calendar quarter: a budget's periods. */
+export type HistoryGrouping = BudgetPeriod;
+export const HISTORY_GROUPINGS: readonly HistoryGrouping[] = BUDGET_PERIODS;
 
 /** CSV line ending (RFC 4180). */
 export const CSV_EOL = '\r\n';
