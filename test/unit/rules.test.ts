@@ -407,19 +407,7 @@ describe('daily-quota: null limits are unlimited', () => {
     ]);
   });
 
-  it('uses the configured thresholds', () => {
-    const list = ofKind(
-      findings({
-        now: '2026-11-20T12:00:00Z',
-        rest: { dailyQuotaThresholds: [50, 90] },
-        details: { models: { 'gen4.5': model(1000, 600) } },
-      }),
-      'daily-quota',
-    );
-    expect(list[0]?.level).toBe('50');
-  });
-
-  it('states the percent in its summary as the subject does (57 of 100 is 57%, not the float 56.99…)', () => {
+  it('uses the configured thresholds, and states the percent in its summary as the subject does', () => {
     const list = ofKind(
       findings({
         now: '2026-11-20T12:00:00Z',
@@ -428,6 +416,8 @@ describe('daily-quota: null limits are unlimited', () => {
       }),
       'daily-quota',
     );
+    expect(list[0]?.level).toBe('50');
+    // 57 of 100 is 57%, not the float 56.99… floored.
     expect(list.map((f) => f.summary)).toEqual(['gen4.5 at 57% of its daily generation limit']);
   });
 });

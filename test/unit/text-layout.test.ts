@@ -9,25 +9,18 @@ describe('formatTable', () => {
     ['act_two', '1'],
   ];
 
-  it('shows every row, then the footer, when they fit', () => {
-    expect(formatTable(['Model', 'N'], rows, '  ', 5, [['Total', '6']])).toEqual([
-      '  Model    N',
-      '  -------  -',
-      '  veo3.1   3',
-      '  gen4.5   2',
-      '  act_two  1',
-      '  Total    6',
-    ]);
-  });
-
-  it('cuts to maxRows, says how many more, and keeps the footer last', () => {
-    expect(formatTable(['Model', 'N'], rows, '  ', 2, [['Total', '6']])).toEqual([
-      '  Model   N',
-      '  ------  -',
-      '  veo3.1  3',
-      '  gen4.5  2',
-      '  and 1 more',
-      '  Total   6',
-    ]);
+  it.each([
+    {
+      name: 'shows every row, then the footer, when they fit',
+      maxRows: 5,
+      lines: ['  Model    N', '  -------  -', '  veo3.1   3', '  gen4.5   2', '  act_two  1', '  Total    6'],
+    },
+    {
+      name: 'cuts to maxRows, says how many more, and keeps the footer last',
+      maxRows: 2,
+      lines: ['  Model   N', '  ------  -', '  veo3.1  3', '  gen4.5  2', '  and 1 more', '  Total   6'],
+    },
+  ])('$name', ({ maxRows, lines }) => {
+    expect(formatTable(['Model', 'N'], rows, '  ', maxRows, [['Total', '6']])).toEqual(lines);
   });
 });
